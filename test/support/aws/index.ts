@@ -1,0 +1,69 @@
+// One loopback endpoint playing CodeArtifact, STS and SSM, with a fixed test identity.
+// Point the SDK at it with `AWS_ENDPOINT_URL=<url>` (or the per-service variables).
+import { type CodeArtifactState, createCodeArtifactService } from "./codeartifact.js";
+import { type AwsEndpoint, startAwsEndpoint } from "./server.js";
+import { createSsmService, type SsmParameter } from "./ssm.js";
+import { createStsService, type StsState } from "./sts.js";
+
+export { defaultToken, type IssuedToken } from "./codeartifact.js";
+export type { Fault, RecordedCall } from "./server.js";
+
+/** The key pair the fake endpoint accepts. Dummy values shaped like AWS's documentation examples. */
+export const TEST_CREDENTIALS = {
+  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+} as const;
+
+/** A second accepted pair, to prove that tokens cached for one identity are not served to another. */
+export const OTHER_CREDENTIALS = {
+  accessKeyId: "AKIAI44QH8DHBEXAMPLE",
+  secretAccessKey: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+} as const;
+
+export interface FakeAws extends AwsEndpoint {
+  codeartifact: CodeArtifactState;
+  sts: StsState;
+  ssm: Map<string, SsmParameter>;
+  /**
+   * Environment for a child process or SDK client: endpoint, region and the test keys, with every
+   * variable that could pull in this machine's real AWS configuration pointed away.
+   */
+  env(extra?: Record<string, string>): Record<string, string>;
+}
+
+export interface FakeAwsOptions {
+  codeartifact?: Partial<CodeArtifactState>;
+  ssmParameters?: Record<string, string>;
+  port?: number;
+}
+
+export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
+  let endpoint: AwsEndpoint | undefined;
+  const codeartifact = createCodeArtifactService(options.codeartifact);
+  const sts = createStsService((id, credentials) => endpoint?.acceptCredentials(id, credentials));
+  const ssm = createSsmService(options.ssmParameters);
+  endpoint = await startAwsEndpoint({
+    services: [codeartifact, sts, ssm],
+    credentials: {
+      [TEST_CREDENTIALS.accessKeyId]: { secretAccessKey: TEST_CREDENTIALS.secretAccessKey },
+      [OTHER_CREDENTIALS.accessKeyId]: { secretAccessKey: OTHER_CREDENTIALS.secretAccessKey },
+    },
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
+  const url = endpoint.url;
+  return Object.assign(endpoint, {
+    codeartifact: codeartifact.state,
+    sts: sts.state,
+    ssm: ssm.parameters,
+    env: (extra: Record<string, string> = {}) => ({
+      AWS_ENDPOINT_URL: url,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_CONFIG_FILE: "/nonexistent/aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...extra,
+    }),
+  });
+}

@@ -1,0 +1,52 @@
+// Real files in temp dirs, removed when the test file ends; an isolated HOME so no test reads or
+// writes this machine's ~/.npmrc, ~/.aws or keychain.
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+
+const created: string[] = [];
+let hooked = false;
+
+/** A fresh directory (real path, so macOS's /private prefix never confuses comparisons). */
+export function makeTempDir(prefix = "cak-"): string {
+  if (!hooked) {
+    hooked = true;
+    afterAll(() => {
+      if (process.env.KEEP_TEMP) return;
+      for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  created.push(dir);
+  return dir;
+}
+
+export interface IsolatedHome {
+  home: string;
+  /** A clean environment for a child process: PATH, the HOME and XDG dirs, nothing of AWS or npm. */
+  env: Record<string, string>;
+  /** `join(home, ...parts)` */
+  path(...parts: string[]): string;
+}
+
+/** A throwaway HOME with XDG config/cache/data dirs and its own npm cache. */
+export function isolatedHome(): IsolatedHome {
+  const home = makeTempDir("cak-home-");
+  const dirs = {
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    XDG_DATA_HOME: join(home, ".local", "share"),
+  };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    USERPROFILE: home,
+    ...dirs,
+    npm_config_cache: join(home, ".npm"),
+    NO_COLOR: "1",
+    TMPDIR: tmpdir(),
+  };
+  return { home, env, path: (...parts) => join(home, ...parts) };
+}
