@@ -1,0 +1,164 @@
+// The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through
+// @napi-rs/keyring: maintained, prebuilt for every platform, no compiler or libsecret needed
+// (keytar is archived and needs both here).
+//
+// Two traps shape this file. The binding's getPassword answers null for ANY failure (locked keyring,
+// no daemon), so "absent" and "broken" look alike: a probe (write, read back, delete a random value)
+// decides once per process whether the keychain works, and a broken one throws "unavailable" with
+// the reason instead of pretending the key is not there. A value read back needs no probe: it proves
+// the keychain works, which keeps the warm path to one round trip. And with no D-Bus session the
+// default Linux store silently falls back to the kernel keyutils store (gone on reboot, flaky as
+// root): the Secret Service store is pinned on Linux.
+import { randomBytes } from "node:crypto";
+import { ConfigStoreError } from "../errors.js";
+import type { Backend } from "../types.js";
+
+export type KeychainProbe = { available: true; store: string } | { available: false; reason: string };
+
+export interface KeychainOptions {
+  /** The service name entries are filed under (one per application). */
+  service: string;
+  /** Linux store; pinned to the Secret Service by default. */
+  linuxStore?: "secret-service" | "keyutils";
+  /** Milliseconds one keychain operation may take. Default 5000. */
+  timeoutMs?: number;
+  platform?: NodeJS.Platform;
+}
+
+export interface KeychainBackend extends Backend {
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Whether the keychain works here, and why not. Runs once per process and options. */
+  probe(): Promise<KeychainProbe>;
+  /** Every entry under the service (Secret Service, macOS and Windows; throws when unavailable). */
+  list(): Promise<{ key: string; value: string }[]>;
+  /** For people: `Secret Service`, `macOS Keychain`, `Windows Credential Manager`. */
+  readonly location: string;
+}
+
+export class KeychainUnavailableError extends ConfigStoreError {
+  override name = "KeychainUnavailableError";
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super("KEYCHAIN_UNAVAILABLE", `the OS keychain is unavailable: ${reason}`, options);
+  }
+}
+
+type Binding = typeof import("@napi-rs/keyring");
+
+const probes = new Map<string, Promise<KeychainProbe>>();
+let binding: Promise<Binding> | undefined;
+
+function loadBinding(): Promise<Binding> {
+  binding ??= import("@napi-rs/keyring");
+  return binding;
+}
+
+function locationOf(platform: NodeJS.Platform, store: string): string {
+  if (platform === "darwin") return "macOS Keychain";
+  if (platform === "win32") return "Windows Credential Manager";
+  return store === "keyutils" ? "kernel keyutils" : "Secret Service";
+}
+
+function reasonOf(error: unknown): string {
+  const message = String((error as Error)?.message ?? error)
+    .split("\n")[0]
+    ?.trim();
+  if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/i.test(message ?? "")) {
+    return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service";
+  }
+  // A locked keyring asks for a prompt nobody can answer; a missing one needs a prompt to be created.
+  if (/prompt was dismissed|locked|no result found/i.test(message ?? "")) {
+    return "the keyring is locked or missing, and cannot be unlocked or created without a prompt";
+  }
+  return message || "unknown failure";
+}
+
+/**
+ * A writable backend over the OS keychain. A key is an entry's account name under `service`.
+ *
+ * @example
+ * const keychain = fromKeychain({ service: "my-app" });
+ * const probe = await keychain.probe(); // { available: false, reason: "no D-Bus session …" } on a bare CI box
+ */
+export function fromKeychain(options: KeychainOptions): KeychainBackend {
+  const platform = options.platform ?? process.platform;
+  const store = options.linuxStore ?? "secret-service";
+  const entryOptions = platform === "linux" ? { linux: { store } } : undefined;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const probeKey = `${options.service}\0${store}`;
+
+  const probe = (): Promise<KeychainProbe> => {
+    let pending = probes.get(probeKey);
+    if (!pending) {
+      pending = (async (): Promise<KeychainProbe> => {
+        try {
+          const { AsyncEntry } = await loadBinding();
+          const account = `probe-${randomBytes(8).toString("hex")}`;
+          const value = randomBytes(16).toString("hex");
+          const entry = new AsyncEntry(options.service, account, entryOptions);
+          await entry.setPassword(value, AbortSignal.timeout(timeoutMs));
+          const read = await entry.getPassword(AbortSignal.timeout(timeoutMs));
+          await entry.deletePassword(AbortSignal.timeout(timeoutMs));
+          if (read !== value)
+            return { available: false, reason: "a value written to the keychain did not read back" };
+          return { available: true, store: locationOf(platform, store) };
+        } catch (error) {
+          return { available: false, reason: reasonOf(error) };
+        }
+      })();
+      probes.set(probeKey, pending);
+    }
+    return pending;
+  };
+
+  const entry = async (key: string) => {
+    const { AsyncEntry } = await loadBinding();
+    return new AsyncEntry(options.service, key, entryOptions);
+  };
+
+  // A failed operation is explained by the probe when it can be (its reason is the clearer one).
+  const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof KeychainUnavailableError) throw error;
+      const result = await probe();
+      throw new KeychainUnavailableError(result.available ? reasonOf(error) : result.reason, {
+        cause: error,
+      });
+    }
+  };
+
+  return {
+    name: "keychain",
+    location: locationOf(platform, store),
+    probe,
+    async get(key) {
+      const value = await guard(async () => (await entry(key)).getPassword(AbortSignal.timeout(timeoutMs)));
+      if (value !== null) return value; // a value read back proves the keychain works: no probe needed
+      const result = await probe();
+      if (!result.available) throw new KeychainUnavailableError(result.reason);
+      return undefined;
+    },
+    async set(key, value) {
+      await guard(async () => (await entry(key)).setPassword(value, AbortSignal.timeout(timeoutMs)));
+    },
+    async delete(key) {
+      return guard(async () => (await entry(key)).deletePassword(AbortSignal.timeout(timeoutMs)));
+    },
+    async list() {
+      const result = await probe();
+      if (!result.available) throw new KeychainUnavailableError(result.reason);
+      const { findCredentialsAsync } = await loadBinding();
+      const found = await guard(() =>
+        findCredentialsAsync(options.service, null, AbortSignal.timeout(timeoutMs)),
+      );
+      return found
+        .filter((c) => !c.account.startsWith("probe-"))
+        .map((c) => ({ key: c.account, value: c.password }));
+    },
+  };
+}

@@ -1,0 +1,290 @@
+// Per-project secrets kept outside the project, like .NET's `dotnet user-secrets` and Python's
+// python-env-secrets: the project's `.env` holds only an id (`USER_SECRETS_ID=<uuid>`); the values
+// live in `<user config dir>/user-secrets/<id>/secrets.json`, so `git add .`, a Docker build context
+// or an editor's AI assistant indexing the workspace never sees them.
+import { randomUUID } from "node:crypto";
+import { appendFile, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ConfigFileError, ConfigStoreError } from "../errors.js";
+import { ensurePrivateDir, writePrivateFile } from "../files.js";
+import { userDirs } from "../paths.js";
+import { Secret } from "../secret.js";
+import { readTextFile } from "../text-file.js";
+import type { WritableBackend } from "../types.js";
+import { readDotenvFile } from "./dotenv.js";
+
+export interface UserSecretsOptions {
+  /** The project whose `.env` holds the id. */
+  projectDir: string;
+  /** Where the per-project folders live. @default `<userDirs(appName).config>/user-secrets` */
+  root?: string;
+  /** The `.env` key that holds the id. @default "USER_SECRETS_ID" */
+  idKey?: string;
+  /** Names the user config dir when `root` is not given. @default "codeartifact-keyring" */
+  appName?: string;
+  /** The environment used to find the user config dir (XDG_CONFIG_HOME, HOME…). @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface UserSecretsInfo {
+  /** The project's id, when its `.env` has one. */
+  id?: string;
+  projectDir: string;
+  envFile: string;
+  /** The file holding the secrets, when the project has an id. */
+  secretsFile?: string;
+  /** How many secrets it holds. */
+  count: number;
+}
+
+/** The user-secrets backend: a writable backend with the management calls of `user-secrets`. */
+export interface UserSecretsBackend extends WritableBackend {
+  /** Every secret of the project, wrapped in `Secret`. */
+  list(): Promise<Record<string, Secret>>;
+  /** Removes every secret of the project; resolves how many there were. */
+  clear(): Promise<number>;
+  /** Where things are, for `diagnose`; no values. */
+  info(): Promise<UserSecretsInfo>;
+}
+
+export interface InitUserSecretsResult {
+  id: string;
+  /** Whether this call added the id (false: the project already had one). */
+  created: boolean;
+  envFile: string;
+  secretsFile: string;
+}
+
+const ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** The last write queued for each secrets file in this process. */
+const writers = new Map<string, Promise<void>>();
+const DOTENV_KEY = /^[\w.-]+$/;
+
+interface Resolved {
+  projectDir: string;
+  envFile: string;
+  root: string;
+  idKey: string;
+}
+
+function resolveOptions(options: UserSecretsOptions): Resolved {
+  if (typeof options?.projectDir !== "string" || options.projectDir === "") {
+    throw new TypeError("user secrets: `projectDir` must be a non-empty string");
+  }
+  const idKey = options.idKey ?? "USER_SECRETS_ID";
+  if (!DOTENV_KEY.test(idKey)) throw new TypeError(`user secrets: \`${idKey}\` cannot be a .env key`);
+  const projectDir = resolve(options.projectDir);
+  const root =
+    options.root ??
+    join(
+      userDirs(options.appName ?? "codeartifact-keyring", { env: options.env ?? process.env }).config,
+      "user-secrets",
+    );
+  return { projectDir, envFile: join(projectDir, ".env"), root, idKey };
+}
+
+/** The project's id from its `.env`, or undefined; an id that could escape `root` is an error. */
+async function readId(r: Resolved): Promise<string | undefined> {
+  const id = (await readDotenvFile(r.envFile)).get(r.idKey);
+  if (id === undefined || id === "") return undefined;
+  if (!ID.test(id)) {
+    throw new ConfigFileError(
+      "CONFIG_PARSE",
+      r.envFile,
+      await lineOfKey(r.envFile, r.idKey),
+      `\`${r.idKey}\` must be 1 to 64 letters, digits or dashes (a UUID). Fix it, or remove the line and initialise user secrets again.`,
+    );
+  }
+  return id;
+}
+
+async function lineOfKey(file: string, key: string): Promise<number | undefined> {
+  const lines = (await readTextFile(file)).split(/\r\n|\r|\n/);
+  const pattern = new RegExp(`^\\s*(?:export\\s+)?${key.replace(/[.-]/g, "\\$&")}\\s*=`);
+  let found: number | undefined;
+  for (const [index, line] of lines.entries()) if (pattern.test(line)) found = index + 1; // dotenv: the last one wins
+  return found;
+}
+
+async function readSecrets(file: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readTextFile(file);
+  } catch (error) {
+    if (error instanceof ConfigFileError && error.code === "CONFIG_NOT_FOUND") return new Map();
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text around the error, which may be a secret: not kept.
+    throw new ConfigFileError(
+      "CONFIG_PARSE",
+      file,
+      undefined,
+      "is not valid JSON, so its secrets cannot be read. Fix the file by hand (it should be a JSON object of strings).",
+    );
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new ConfigFileError(
+      "CONFIG_PARSE",
+      file,
+      undefined,
+      "must hold a JSON object of strings. Fix the file by hand.",
+    );
+  }
+  const secrets = new Map<string, string>();
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value !== "string") {
+      throw new ConfigFileError(
+        "CONFIG_PARSE",
+        file,
+        undefined,
+        `the value of \`${key}\` is a ${value === null ? "null" : typeof value}, not a string. Fix the file by hand.`,
+      );
+    }
+    secrets.set(key, value);
+  }
+  return secrets;
+}
+
+function notInitialised(r: Resolved): ConfigStoreError {
+  return new ConfigStoreError(
+    "USER_SECRETS_NOT_INITIALISED",
+    `user-secrets: \`${r.envFile}\` has no \`${r.idKey}\`, so this project has no user secrets yet. Initialise them with \`initUserSecrets({ projectDir: ${JSON.stringify(r.projectDir)} })\`.`,
+  );
+}
+
+/**
+ * Secrets of one project, kept under the user's config dir (0600 file in a 0700 dir, written
+ * atomically), found through the id in the project's `.env`. Without an id every lookup is "not
+ * here"; `set` asks for `initUserSecrets` first. Files are read on every call.
+ *
+ * @example
+ * await initUserSecrets({ projectDir: "." });
+ * const secrets = fromUserSecrets({ projectDir: "." });
+ * await secrets.set("API_TOKEN", "…");
+ */
+export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend {
+  const r = resolveOptions(options);
+  const fileOf = (id: string) => join(r.root, id, "secrets.json");
+
+  /**
+   * Read-modify-write under a lock file, so two processes setting different keys both win. Writers
+   * in this process queue up first, so they do not poll the lock file against each other.
+   */
+  const update = <T>(id: string, change: (secrets: Map<string, string>) => T): Promise<T> => {
+    const file = fileOf(id);
+    const run = async (): Promise<T> => {
+      ensurePrivateDir(join(r.root, id), { tighten: true });
+      const { lock } = await import("proper-lockfile");
+      const release = await lock(file, {
+        realpath: false,
+        retries: { retries: 40, minTimeout: 10, maxTimeout: 200 },
+        // Our critical section takes milliseconds; never crash the process over a slow one.
+        onCompromised: () => undefined,
+      });
+      try {
+        const secrets = await readSecrets(file);
+        const result = change(secrets);
+        await writePrivateFile(file, `${JSON.stringify(Object.fromEntries(secrets), null, 2)}\n`);
+        return result;
+      } finally {
+        await release();
+      }
+    };
+    const previous = writers.get(file) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    writers.set(file, settled);
+    void settled.then(() => {
+      if (writers.get(file) === settled) writers.delete(file);
+    });
+    return next;
+  };
+
+  return {
+    name: "user-secrets",
+    async get(key) {
+      const id = await readId(r);
+      if (id === undefined) return undefined;
+      return (await readSecrets(fileOf(id))).get(key);
+    },
+    async set(key, value) {
+      if (typeof value !== "string")
+        throw new TypeError(`user secrets: the value of \`${key}\` must be a string`);
+      const id = await readId(r);
+      if (id === undefined) throw notInitialised(r);
+      await update(id, (secrets) => secrets.set(key, value));
+    },
+    async delete(key) {
+      const id = await readId(r);
+      if (id === undefined) return false;
+      if (!(await readSecrets(fileOf(id))).has(key)) return false;
+      return update(id, (secrets) => secrets.delete(key));
+    },
+    async list() {
+      const id = await readId(r);
+      const all: Record<string, Secret> = Object.create(null);
+      if (id === undefined) return all;
+      for (const [key, value] of await readSecrets(fileOf(id))) all[key] = new Secret(value);
+      return all;
+    },
+    async clear() {
+      const id = await readId(r);
+      if (id === undefined) return 0;
+      if ((await readSecrets(fileOf(id))).size === 0) return 0;
+      return update(id, (secrets) => {
+        const count = secrets.size;
+        secrets.clear();
+        return count;
+      });
+    },
+    async info() {
+      const id = await readId(r);
+      if (id === undefined) return { projectDir: r.projectDir, envFile: r.envFile, count: 0 };
+      const secretsFile = fileOf(id);
+      return {
+        id,
+        projectDir: r.projectDir,
+        envFile: r.envFile,
+        secretsFile,
+        count: (await readSecrets(secretsFile)).size,
+      };
+    },
+  };
+}
+
+/**
+ * Sets a project up for user secrets: adds `USER_SECRETS_ID=<uuid>` to its `.env` (creating the
+ * file if needed, appending without changing a byte of what is there) and creates the secrets folder
+ * (0700). A project that already has an id keeps it.
+ *
+ * @example
+ * const { id, created, secretsFile } = await initUserSecrets({ projectDir: process.cwd() });
+ */
+export async function initUserSecrets(options: UserSecretsOptions): Promise<InitUserSecretsResult> {
+  const r = resolveOptions(options);
+  let id = await readId(r);
+  const created = id === undefined;
+  if (id === undefined) {
+    id = randomUUID();
+    let existing: Buffer;
+    try {
+      existing = await readFile(r.envFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      existing = Buffer.alloc(0);
+    }
+    const eol = existing.includes("\r\n") ? "\r\n" : "\n";
+    const separator = existing.length > 0 && existing[existing.length - 1] !== 0x0a ? eol : "";
+    await appendFile(r.envFile, `${separator}${r.idKey}=${id}${eol}`);
+  }
+  ensurePrivateDir(join(r.root, id), { tighten: true });
+  return { id, created, envFile: r.envFile, secretsFile: join(r.root, id, "secrets.json") };
+}
