@@ -1,13 +1,9 @@
 // Every failure of the CodeArtifact layer is one of these: a stable `code` for programs, and a
 // one-line message that names what is wrong, where, and ends with the fix.
+import { CodedError } from "../configstore/errors.js";
 
-export class CodeArtifactError extends Error {
+export class CodeArtifactError extends CodedError {
   override name = "CodeArtifactError";
-  readonly code: string;
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A URL that looks like a CodeArtifact endpoint but breaks the service's rules. */

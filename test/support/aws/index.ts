@@ -51,7 +51,17 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
   const url = endpoint.url;
+  const resetCalls = endpoint.reset;
+  const initial = { ...codeartifact.state };
   return Object.assign(endpoint, {
+    /** Faults, calls and every service's state back to how they started. */
+    reset() {
+      resetCalls();
+      Object.assign(codeartifact.state, initial, { domains: new Set(), denied: new Set(), issued: [] });
+      sts.state.assumed.length = 0;
+      sts.state.denied.clear();
+      sts.state.externalIds.clear();
+    },
     codeartifact: codeartifact.state,
     sts: sts.state,
     ssm: ssm.parameters,

@@ -1,0 +1,256 @@
+// Every setting the `[codeartifact…]` sections accept, how each is validated, and what it means.
+// One table, so parsing, `diagnose` and the README's reference cannot drift apart.
+import { Secret } from "../configstore/secret.js";
+import { asBool } from "../configstore/store.js";
+import { InvalidDurationError } from "./errors.js";
+
+export type CacheMode = "auto" | "keychain" | "file" | "none";
+
+/** Settings after interpolation and validation. Absent means "use the default". */
+export interface Settings {
+  /** AWS profile for the base credentials (`profile_name`, alias `profile`). */
+  profile?: string;
+  /** Token lifetime in seconds: 0 (the role session's), or 900..43200. Default: the service's 12 h. */
+  tokenDuration?: number;
+  accessKeyId?: string;
+  secretAccessKey?: Secret;
+  sessionToken?: Secret;
+  /** A role assumed on top of the base credentials. */
+  roleArn?: string;
+  roleSessionName?: string;
+  externalId?: string;
+  /** CodeArtifact API endpoint (for VPC endpoints or a test endpoint). */
+  endpointUrl?: string;
+  /** TLS verification: false, or a CA bundle path. */
+  verify?: boolean | string;
+  /** A pre-fetched token: skip AWS entirely. */
+  authToken?: Secret;
+  /** SSM Parameter Store path that `${NAME}` references may resolve under. */
+  ssmPrefix?: string;
+  ssmRegion?: string;
+  cache?: CacheMode;
+  /** Seconds before expiry when a cached token is refreshed. Default 900. */
+  refreshMargin?: number;
+  /** Seconds each attempt of an AWS call may take before it is abandoned. Default 10. */
+  timeout?: number;
+}
+
+/** Where a setting's value came from: the section (and file:line) or a flag/environment override. */
+export interface SettingSource {
+  /** Section header as written, `flag` or `env`. */
+  section: string;
+  file?: string;
+  line?: number;
+  /** Backends that `${…}` references in the value were resolved through. */
+  via?: string[];
+}
+
+/** A value that breaks a setting's rule; the resolver adds the file, line and key. */
+export class SettingRuleError extends Error {
+  constructor(readonly rule: string) {
+    super(rule);
+  }
+}
+
+type Parser = (value: string) => unknown;
+
+export interface SettingDefinition {
+  /** Canonical key as written in the config. */
+  key: string;
+  aliases?: string[];
+  /** Property in `Settings`. */
+  property: keyof Settings;
+  secret?: boolean;
+  description: string;
+  parse: Parser;
+}
+
+const text: Parser = (value) => value;
+const secret: Parser = (value) => new Secret(value);
+
+function integerIn(value: string, rule: string, ok: (n: number) => boolean): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!ok(n)) throw new SettingRuleError(rule);
+  return n;
+}
+
+export const TOKEN_DURATION_RULE = "use 0 (expire with the role session) or 900 to 43200 seconds";
+
+/**
+ * `token_duration` / `--duration`: 0, or 900..43200 seconds (the service's rule).
+ * @throws {InvalidDurationError} naming `where` (a flag, or file:line) and the rule.
+ */
+export function parseTokenDuration(value: string | number, where = "token_duration"): number {
+  try {
+    return integerIn(String(value), TOKEN_DURATION_RULE, (n) => n === 0 || (n >= 900 && n <= 43_200));
+  } catch {
+    throw new InvalidDurationError(
+      `${where}: token duration \`${value}\` is not valid: ${TOKEN_DURATION_RULE}`,
+    );
+  }
+}
+
+export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
+  {
+    key: "profile_name",
+    aliases: ["profile"],
+    property: "profile",
+    description: "AWS profile (in ~/.aws/config or credentials) for the base credentials.",
+    parse: text,
+  },
+  {
+    key: "token_duration",
+    property: "tokenDuration",
+    description:
+      "Token lifetime in seconds: 0 (expire with the role session) or 900 to 43200. Default: 43200.",
+    parse: (value) => integerIn(value, TOKEN_DURATION_RULE, (n) => n === 0 || (n >= 900 && n <= 43_200)),
+  },
+  {
+    key: "aws_access_key_id",
+    property: "accessKeyId",
+    description: "Static access key id; needs aws_secret_access_key.",
+    parse: text,
+  },
+  {
+    key: "aws_secret_access_key",
+    property: "secretAccessKey",
+    secret: true,
+    description: "Static secret access key; use ${NAME} to keep it out of the file.",
+    parse: secret,
+  },
+  {
+    key: "aws_session_token",
+    property: "sessionToken",
+    secret: true,
+    description: "Session token that goes with temporary static keys.",
+    parse: secret,
+  },
+  {
+    key: "role_arn",
+    property: "roleArn",
+    description: "IAM role assumed on top of the base credentials.",
+    parse: (value) => {
+      if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)) {
+        throw new SettingRuleError("expected a role ARN such as arn:aws:iam::123456789012:role/NAME");
+      }
+      return value;
+    },
+  },
+  {
+    key: "role_session_name",
+    property: "roleSessionName",
+    description: "Session name for role_arn. Default: codeartifact-keyring.",
+    parse: text,
+  },
+  { key: "external_id", property: "externalId", description: "External id for role_arn.", parse: text },
+  {
+    key: "endpoint_url",
+    property: "endpointUrl",
+    description:
+      "CodeArtifact API endpoint (VPC endpoint or test endpoint). AWS_ENDPOINT_URL_CODEARTIFACT also works.",
+    parse: (value) => {
+      if (!/^https?:\/\/[^\s/]+/.test(value)) throw new SettingRuleError("expected an http(s) URL");
+      return value;
+    },
+  },
+  {
+    key: "verify",
+    property: "verify",
+    description: "TLS verification for the AWS calls: true (default), false, or a CA bundle path.",
+    parse: (value) => {
+      // A boolean word, else a CA bundle path (an empty value is not a path: asBool reads it as false).
+      try {
+        return asBool(value, "verify");
+      } catch {
+        return value;
+      }
+    },
+  },
+  {
+    key: "auth_token",
+    property: "authToken",
+    secret: true,
+    description: "A pre-fetched token used as is, without calling AWS (like CODEARTIFACT_AUTH_TOKEN).",
+    parse: secret,
+  },
+  {
+    key: "ssm_prefix",
+    property: "ssmPrefix",
+    description: "SSM Parameter Store path under which ${NAME} references are also looked up.",
+    parse: text,
+  },
+  {
+    key: "ssm_region",
+    property: "ssmRegion",
+    description: "Region of ssm_prefix. Default: the registry's.",
+    parse: text,
+  },
+  {
+    key: "cache",
+    property: "cache",
+    description:
+      "Where tokens are cached: auto (keychain, else file), keychain, file, none. Env: CODEARTIFACT_KEYRING_CACHE.",
+    parse: (value) => {
+      const mode = value.trim().toLowerCase();
+      if (!isCacheMode(mode)) throw new SettingRuleError(`use one of ${CACHE_MODES.join(", ")}`);
+      return mode;
+    },
+  },
+  {
+    key: "refresh_margin",
+    property: "refreshMargin",
+    description: "Seconds before expiry when a cached token is refreshed. Default: 900.",
+    parse: (value) =>
+      integerIn(value, "use a number of seconds from 0 to 43200", (n) => n >= 0 && n <= 43_200),
+  },
+  {
+    key: "timeout",
+    property: "timeout",
+    description: "Seconds each attempt of an AWS call may take (up to 3 attempts). Default: 10.",
+    parse: (value) => integerIn(value, "use a number of seconds from 1 to 300", (n) => n >= 1 && n <= 300),
+  },
+];
+
+/** Section-level keys that do not cascade: they describe the section itself. */
+export const SECTION_KEYS = ["registry_url"] as const;
+
+const BY_KEY = new Map<string, SettingDefinition>();
+for (const definition of SETTING_DEFINITIONS) {
+  BY_KEY.set(definition.key, definition);
+  for (const alias of definition.aliases ?? []) BY_KEY.set(alias, definition);
+}
+
+/** The definition for a key or alias (case-insensitive), or undefined for an unknown key. */
+export function settingDefinition(key: string): SettingDefinition | undefined {
+  return BY_KEY.get(key.toLowerCase());
+}
+
+export const CACHE_MODES: readonly CacheMode[] = ["auto", "keychain", "file", "none"];
+
+export function isCacheMode(value: string): value is CacheMode {
+  return (CACHE_MODES as readonly string[]).includes(value);
+}
+
+/** Closest known key, for "did you mean" hints on typos. */
+export function suggestSetting(key: string): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of [...BY_KEY.keys(), ...SECTION_KEYS]) {
+    const distance = editDistance(key.toLowerCase(), candidate);
+    if (distance <= 3 && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
