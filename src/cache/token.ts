@@ -1,0 +1,275 @@
+// Keyring-style tokens: served from the cache until they are about to expire, fetched once however
+// many callers ask at once (an in-process memo plus a cross-process lock per cache key), and a
+// still-valid cached token stands in when AWS has a transient failure.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type CodeArtifactError,
+  EndpointTimeoutError,
+  EndpointUnreachableError,
+  ServiceError,
+  ThrottledError,
+} from "../codeartifact/errors.js";
+import { type RegistryInput, type ResolvedRegistry, resolveRegistry } from "../codeartifact/resolve.js";
+import type { CacheMode } from "../codeartifact/settings.js";
+import { type AuthorizationToken, presetToken, type TokenOptions } from "../codeartifact/token.js";
+import { KeychainUnavailableError } from "../configstore/backends/keychain.js";
+import { ensurePrivateDir } from "../configstore/files.js";
+import { Secret } from "../configstore/secret.js";
+import { type CacheEntry, cacheKey, DEFAULT_REFRESH_MARGIN_SECONDS, isFresh, isUnexpired } from "./entry.js";
+import { KeychainRequiredError } from "./errors.js";
+import { type LockOptions, withKeyLock } from "./lock.js";
+import { cacheDir as defaultCacheDir } from "./paths.js";
+import { fileStore, keychainStore, type TokenStore } from "./stores.js";
+
+export interface CacheOptions {
+  /** Default: `CODEARTIFACT_KEYRING_CACHE_DIR`, else the user's cache dir. */
+  cacheDir?: string;
+  /** Messages worth showing once (which store `auto` chose). */
+  onNotice?: (message: string) => void;
+  /** Things that went wrong but did not stop the token (stale fallback, a cache that cannot be written). */
+  onWarning?: (message: string) => void;
+  /** Fetch a new token even when the cached one is fresh (a token fetched meanwhile by another process counts). */
+  forceRefresh?: boolean;
+  lock?: LockOptions;
+  /** The keychain store to use instead of the OS one (tests). */
+  keychain?: TokenStore;
+  /** Replaces the AWS call (tests of the cache policy with a controlled clock). */
+  fetch?: (resolved: ResolvedRegistry) => Promise<{ token: Secret; expiresAt: Date }>;
+}
+
+export interface CachedAuthorizationToken extends AuthorizationToken {
+  /** Where the token is cached (read from, or just written to); absent for `cache = none`, env/config tokens, or a failed write. */
+  cache?: {
+    store: "keychain" | "file";
+    location: string;
+    key: string;
+    fetchedAt: Date;
+    /** True when AWS failed and a not-yet-expired cached token was served instead. */
+    stale?: boolean;
+  };
+}
+
+export type GetTokenOptions = TokenOptions & CacheOptions;
+
+/** Failures worth bridging with a cached token that has not expired yet. */
+function isTransient(error: unknown): boolean {
+  return (
+    error instanceof EndpointUnreachableError ||
+    error instanceof EndpointTimeoutError ||
+    error instanceof ThrottledError ||
+    (error instanceof ServiceError && error.code === "SERVICE_UNAVAILABLE")
+  );
+}
+
+/** Opened lazily: `auto` settles on the keychain or the file store at the first read. */
+interface OpenedCache {
+  read(key: string): Promise<CacheEntry | undefined>;
+  store(): TokenStore;
+}
+
+function openCache(mode: Exclude<CacheMode, "none">, dir: string, options: CacheOptions): OpenedCache {
+  const files = fileStore(dir);
+  if (mode === "file") return { read: (key) => files.read(key), store: () => files };
+  const keychain = options.keychain ?? keychainStore();
+  let chosen: TokenStore | undefined;
+  return {
+    async read(key) {
+      if (chosen) return chosen.read(key);
+      try {
+        const entry = await keychain.read(key);
+        chosen = keychain;
+        await announce(dir, keychain, undefined, options);
+        return entry;
+      } catch (error) {
+        if (!(error instanceof KeychainUnavailableError)) throw error;
+        if (mode === "keychain") throw new KeychainRequiredError(error.reason, { cause: error });
+        chosen = files;
+        await announce(dir, files, error.reason, options);
+        return files.read(key);
+      }
+    },
+    store: () => chosen ?? files,
+  };
+}
+
+/**
+ * Says which store `auto` uses and where, once: a marker in the cache dir remembers what was last
+ * said, so the message comes again only when the choice changes.
+ */
+async function announce(dir: string, store: TokenStore, reason: string | undefined, options: CacheOptions) {
+  if (!options.onNotice) return;
+  const marker = join(dir, "store");
+  const said = await readFile(marker, "utf8").catch(() => "");
+  if (said === store.kind) return;
+  options.onNotice(
+    store.kind === "keychain"
+      ? `caching tokens in the ${store.location}; set \`cache = file\` to use files instead`
+      : `caching tokens in ${store.location} (files readable only by you)${reason ? `; no OS keychain: ${reason}` : ""}`,
+  );
+  try {
+    ensurePrivateDir(dir, { tighten: true });
+    await writeFile(marker, store.kind, { mode: 0o600 });
+  } catch {
+    // Not remembering only means saying it again next time.
+  }
+}
+
+function fromEntry(
+  entry: CacheEntry,
+  resolved: ResolvedRegistry,
+  store: TokenStore,
+  stale = false,
+): CachedAuthorizationToken {
+  return {
+    token: new Secret(entry.token),
+    expiresAt: entry.expiresAt,
+    source: "cache",
+    target: resolved.target,
+    cache: {
+      store: store.kind,
+      location: store.location,
+      key: entry.key,
+      fetchedAt: entry.fetchedAt,
+      ...(stale ? { stale: true } : {}),
+    },
+  };
+}
+
+async function fetchFresh(
+  resolved: ResolvedRegistry,
+  options: GetTokenOptions,
+): Promise<{ token: Secret; expiresAt: Date }> {
+  if (options.fetch) return options.fetch(resolved);
+  const { fetchAuthorizationToken } = await import("../codeartifact/aws.js");
+  return fetchAuthorizationToken(resolved.target, resolved.settings, resolved.identity, options);
+}
+
+// Callers in this process asking for the same key share one fetch.
+const inFlight = new Map<string, Promise<CachedAuthorizationToken>>();
+
+/**
+ * The token for a registry already resolved (`resolveRegistry`), through the cache.
+ */
+export async function getTokenForRegistry(
+  resolved: ResolvedRegistry,
+  options: GetTokenOptions = {},
+): Promise<CachedAuthorizationToken> {
+  const env = options.env ?? process.env;
+  const preset = presetToken(resolved, env);
+  if (preset) return preset;
+
+  const now = () => options.now?.() ?? new Date();
+  const mode = resolved.settings.cache ?? "auto";
+  if (mode === "none") {
+    const fetched = await fetchFresh(resolved, options);
+    return { ...fetched, source: "aws", target: resolved.target };
+  }
+
+  const margin = resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS;
+  const dir = options.cacheDir ?? defaultCacheDir(env);
+  const key = cacheKey(resolved.target, resolved.identity);
+  const cache = openCache(mode, dir, options);
+  const startedAt = now();
+  // Not a type guard: a stale entry is still a CacheEntry (the fallback needs it).
+  const acceptable = (entry: CacheEntry | undefined): boolean =>
+    entry !== undefined &&
+    isFresh(entry, now(), margin) &&
+    (!options.forceRefresh || entry.fetchedAt.getTime() >= startedAt.getTime());
+
+  const first: CacheEntry | undefined = await cache.read(key).catch((error) => warnRead(error, options));
+  if (first && acceptable(first)) return fromEntry(first, resolved, cache.store());
+
+  const running = inFlight.get(key);
+  if (running) return running;
+  const work = (async (): Promise<CachedAuthorizationToken> => {
+    const { value } = await withKeyLock(
+      dir,
+      key,
+      async () => {
+        // Another process may have refreshed while we waited for the lock.
+        const current: CacheEntry | undefined = await cache
+          .read(key)
+          .catch((error) => warnRead(error, options));
+        if (current && acceptable(current)) return fromEntry(current, resolved, cache.store());
+        let fetched: { token: Secret; expiresAt: Date };
+        try {
+          fetched = await fetchFresh(resolved, options);
+        } catch (error) {
+          const fallback = current ?? first;
+          if (isTransient(error) && fallback && isUnexpired(fallback, now())) {
+            options.onWarning?.(
+              `${(error as CodeArtifactError).message}; using the cached token for ${resolved.target.domain}, valid until ${fallback.expiresAt.toISOString()}`,
+            );
+            return fromEntry(fallback, resolved, cache.store(), true);
+          }
+          throw error;
+        }
+        const entry: CacheEntry = {
+          key,
+          domain: resolved.target.domain,
+          domainOwner: resolved.target.domainOwner,
+          region: resolved.target.region,
+          identity: resolved.identity.key,
+          identityDescription: resolved.identity.description,
+          ...(resolved.identity.endpoint ? { endpoint: resolved.identity.endpoint } : {}),
+          token: fetched.token.reveal(),
+          expiresAt: fetched.expiresAt,
+          fetchedAt: now(),
+        };
+        const store = cache.store();
+        const result: CachedAuthorizationToken = {
+          token: fetched.token,
+          expiresAt: fetched.expiresAt,
+          source: "aws",
+          target: resolved.target,
+          cache: { store: store.kind, location: store.location, key, fetchedAt: entry.fetchedAt },
+        };
+        try {
+          await store.write(entry);
+        } catch (error) {
+          options.onWarning?.(
+            `could not cache the token in ${store.location}: ${(error as Error).message.split("\n")[0]} (the next run fetches again)`,
+          );
+          delete result.cache;
+        }
+        return result;
+      },
+      options.lock,
+    );
+    return value;
+  })();
+  inFlight.set(key, work);
+  try {
+    return await work;
+  } finally {
+    inFlight.delete(key);
+  }
+}
+
+function warnRead(error: unknown, options: CacheOptions): undefined {
+  if (error instanceof KeychainRequiredError) throw error;
+  options.onWarning?.(
+    `could not read the token cache: ${(error as Error).message.split("\n")[0]} (fetching a new token)`,
+  );
+  return undefined;
+}
+
+/**
+ * A registry's token, keyring-style: `CODEARTIFACT_AUTH_TOKEN`, the config's `auth_token`, a cached
+ * token with enough life left, or a new one from GetAuthorizationToken (stored in the cache). On a
+ * cache hit the AWS SDK is not loaded at all.
+ *
+ * @param input a registry URL, or explicit coordinates for a URL that is not CodeArtifact-shaped.
+ * @example
+ * const { token, expiresAt, source } = await getAuthorizationToken(
+ *   "https://my-domain-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/my-repo/",
+ * );
+ * token.reveal(); // the token; String(token) is "[redacted]"
+ */
+export async function getAuthorizationToken(
+  input: RegistryInput,
+  options: GetTokenOptions = {},
+): Promise<CachedAuthorizationToken> {
+  return getTokenForRegistry(await resolveRegistry(input, options), options);
+}

@@ -1,0 +1,72 @@
+// Running real processes from tests: the built bin, fixtures, package managers.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BIN = join(ROOT, "bin", "codeartifact-login.js");
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a program to completion and collects its output. Never rejects for a non-zero exit. */
+export function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env,
+      cwd: options.cwd ?? ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs a Node script with this Node. */
+export function runNode(script: string, args: string[], options: RunOptions): Promise<RunResult> {
+  return run(process.execPath, [script, ...args], options);
+}
+
+/** Runs the built CLI (`npm test` builds dist/ first). */
+export function runCli(args: string[], options: RunOptions): Promise<RunResult> {
+  if (!existsSync(join(ROOT, "dist", "cli.js"))) {
+    throw new Error("dist/ is missing: run `npm run build` (npm test does it for you)");
+  }
+  return runNode(BIN, args, options);
+}
+
+/** stderr without the AWS SDK's Node 20 support notice, which tests must tolerate. */
+export function stderrLines(stderr: string): string[] {
+  return stderr
+    .replace(
+      /\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?(?:--trace-warnings \.\.\.` to show where the warning was created\)\n?)/g,
+      "",
+    )
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !/Failed to set fd limit/.test(line));
+}
