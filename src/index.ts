@@ -70,3 +70,4 @@ export {
   type TokenSource,
 } from "./codeartifact/token.js";
 export { Secret } from "./configstore/secret.js";
+export * from "./package-managers/index.js";

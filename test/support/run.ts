@@ -43,6 +43,8 @@ export function run(command: string, args: string[], options: RunOptions): Promi
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr });
     });
+    // A child that exits without reading its stdin must not turn into an EPIPE here.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }

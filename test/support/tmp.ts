@@ -1,4 +1,4 @@
-// Real files in temp dirs, removed when the test file ends; an isolated HOME so no test reads or
+// Real files in temp dirs, removed when the test file (or the process) ends; an isolated HOME so no test reads or
 // writes this machine's ~/.npmrc, ~/.aws or keychain.
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,13 +9,17 @@ const created: string[] = [];
 let hooked = false;
 
 /** A fresh directory (real path, so macOS's /private prefix never confuses comparisons). */
+function removeCreated(): void {
+  if (process.env.KEEP_TEMP) return;
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function makeTempDir(prefix = "cak-"): string {
   if (!hooked) {
     hooked = true;
-    afterAll(() => {
-      if (process.env.KEEP_TEMP) return;
-      for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-    });
+    // Under vitest, when the test file ends; elsewhere (the demo, the benchmark), when the process does.
+    if (process.env.VITEST) afterAll(removeCreated);
+    else process.once("exit", removeCreated);
   }
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   created.push(dir);

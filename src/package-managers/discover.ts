@@ -1,0 +1,316 @@
+// Which CodeArtifact registries a project uses, and where each one is configured: env settings, the
+// project .npmrc, the user .npmrc, and yarn berry's rc files. Callers then fetch one token per
+// (domain, owner, region, identity): every repository of a domain shares it.
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { normalizeRegistryUrl, parseRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
+import { RcFileError, PackageManagerError } from "./errors.js";
+import { expandNpmEnv, parseNpmrc } from "./ini-text.js";
+import { findProject, findUserNpmrc, npmEnvSetting, yarnRcFilename } from "./npmrc-locations.js";
+import { readConfigText } from "./private-file.js";
+import { parseYarnrc } from "./yarnrc.js";
+
+/** Where a registry setting was found, highest priority first. */
+export type RegistrySource = "env" | "project-npmrc" | "user-npmrc" | "yarnrc" | "user-yarnrc";
+
+const PRIORITY: Record<RegistrySource, number> = {
+  env: 0,
+  "project-npmrc": 1,
+  "user-npmrc": 2,
+  yarnrc: 3,
+  "user-yarnrc": 4,
+};
+
+/** One place a registry is named. */
+export interface RegistryOccurrence {
+  source: RegistrySource;
+  /** The file; absent for `env`. */
+  file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
+  /** The setting: `registry`, `@scope:registry`, `npmScopes.x.npmRegistryServer`, or the env variable's name. */
+  key: string;
+  /** `@scope` when the setting routes a scope to the registry. */
+  scope?: string;
+}
+
+/** A registry the project uses, from its highest-priority occurrence. */
+export interface DiscoveredRegistry extends RegistryOccurrence {
+  /** Canonical URL (see `normalizeRegistryUrl`). */
+  registryUrl: string;
+  target: RegistryTarget;
+  /** The same registry's other occurrences, in priority order. */
+  alsoIn: RegistryOccurrence[];
+}
+
+/** What {@link discoverRegistries} found, and where it looked. */
+export interface Discovery {
+  registries: DiscoveredRegistry[];
+  /** The config files that exist and were read, in priority order (for a "found nothing in …" message). */
+  searched: string[];
+}
+
+/** Options of {@link discoverRegistries}. */
+export interface DiscoverOptions {
+  /** Where the project is. */
+  cwd: string;
+  /** @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** @default os.homedir() */
+  home?: string;
+  /**
+   * Coordinates for a registry that is not CodeArtifact-shaped (a proxy or mirror named in the user's
+   * config); return undefined to leave it out. CodeArtifact-shaped URLs never reach this hook.
+   */
+  resolveTarget?: (registryUrl: string) => RegistryTarget | undefined;
+}
+
+interface Candidate extends RegistryOccurrence {
+  url: string;
+  order: number;
+}
+
+function npmrcCandidates(
+  file: string,
+  source: "project-npmrc" | "user-npmrc",
+  env: Readonly<Record<string, string | undefined>>,
+  searched: string[],
+): Candidate[] {
+  const text = readConfigText(file, "npmrc");
+  if (text === undefined) return [];
+  searched.push(file);
+  const found: Candidate[] = [];
+  for (const entry of parseNpmrc(text)) {
+    if (entry.section !== undefined || typeof entry.value !== "string") continue;
+    const key = expandNpmEnv(entry.key, env);
+    const scope = /^(@[^:]+):registry$/.exec(key)?.[1];
+    if (key !== "registry" && !scope) continue;
+    found.push({
+      source,
+      file,
+      line: entry.line,
+      key,
+      ...(scope ? { scope } : {}),
+      url: expandNpmEnv(entry.value, env),
+      order: entry.line,
+    });
+  }
+  return found;
+}
+
+function envCandidates(env: Readonly<Record<string, string | undefined>>): Candidate[] {
+  const found: Candidate[] = [];
+  const registry = npmEnvSetting(env, "registry");
+  if (registry) found.push({ source: "env", key: registry.envVar, url: registry.value, order: 0 });
+  const scopes = new Map<string, { value: string; envVar: string }>();
+  for (const [envVar, value] of Object.entries(env)) {
+    if (!value) continue;
+    const match = /^npm_config_(@[^:]+):registry$/i.exec(envVar);
+    // npm lowercases env setting names and reads `_` as `-`, so the scope is spelled that way.
+    if (match?.[1]) scopes.set(match[1].toLowerCase().replace(/_/g, "-"), { value, envVar });
+  }
+  for (const [scope, { value, envVar }] of [...scopes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    found.push({ source: "env", key: envVar, scope, url: value, order: 1 });
+  }
+  for (const [envVar, value] of Object.entries(env)) {
+    if (value && envVar.toLowerCase() === "yarn_npm_registry_server") {
+      found.push({ source: "env", key: envVar, url: value, order: 2 });
+    }
+  }
+  return found;
+}
+
+/** Yarn's `${NAME}`, `${NAME:-fallback}` and `${NAME-fallback}`; an unset name without fallback stays. */
+function expandYarnEnv(text: string, env: Readonly<Record<string, string | undefined>>): string {
+  return text.replace(
+    /\$\{([\w]+)(?:(:)?-([^}]*))?\}/g,
+    (whole, name: string, colon: string | undefined, fallback: string | undefined) => {
+      const value = env[name];
+      if (value !== undefined && !(colon && value === "")) return value;
+      return fallback ?? whole;
+    },
+  );
+}
+
+async function yarnrcCandidates(
+  file: string,
+  source: "yarnrc" | "user-yarnrc",
+  env: Readonly<Record<string, string | undefined>>,
+  searched: string[],
+): Promise<Candidate[]> {
+  const text = readConfigText(file, "yarnrc");
+  if (text === undefined) return [];
+  searched.push(file);
+  const yaml = await import("yaml");
+  const { isMap, isScalar } = yaml;
+  const { doc, lineOf } = parseYarnrc(yaml, text, file);
+  const found: Candidate[] = [];
+  const push = (key: string, node: unknown, scope?: string, urlText?: string) => {
+    const raw = urlText ?? (isScalar(node) && typeof node.value === "string" ? node.value : undefined);
+    if (raw === undefined) return;
+    const line = lineOf(node);
+    found.push({
+      source,
+      file,
+      key,
+      ...(line ? { line } : {}),
+      ...(scope ? { scope } : {}),
+      url: expandYarnEnv(raw, env),
+      order: line ?? 0,
+    });
+  };
+  const root = doc.contents;
+  if (!isMap(root)) return []; // an empty file
+  for (const pair of root.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    if (name === "npmRegistryServer") push(name, pair.value);
+    if (name === "npmScopes" && isMap(pair.value)) {
+      for (const scopePair of pair.value.items) {
+        if (!isScalar(scopePair.key) || !isMap(scopePair.value)) continue;
+        const scope = String(scopePair.key.value).replace(/^@/, "");
+        const server = scopePair.value.items.find(
+          (item) => isScalar(item.key) && item.key.value === "npmRegistryServer",
+        );
+        if (server) push(`npmScopes.${scope}.npmRegistryServer`, server.value, `@${scope}`);
+      }
+    }
+    if (name === "npmRegistries" && isMap(pair.value)) {
+      for (const registryPair of pair.value.items) {
+        if (!isScalar(registryPair.key)) continue;
+        const key = String(registryPair.key.value);
+        push(
+          `npmRegistries["${key}"]`,
+          registryPair.key,
+          undefined,
+          key.startsWith("//") ? `https:${key}` : key,
+        );
+      }
+    }
+  }
+  return found;
+}
+
+function toTarget(candidate: Candidate, options: DiscoverOptions): RegistryTarget | undefined {
+  // A `${VAR}` left after expansion names an unset variable: nothing to resolve.
+  if (candidate.url.includes("${")) return undefined;
+  let target: RegistryTarget | undefined;
+  try {
+    target = parseRegistryUrl(candidate.url);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    if (candidate.file) {
+      throw new RcFileError(
+        "REGISTRY_URL_INVALID",
+        candidate.file,
+        candidate.line,
+        `\`${candidate.key}\`: ${detail}`,
+        { cause },
+      );
+    }
+    throw new PackageManagerError(
+      "REGISTRY_URL_INVALID",
+      `\`${candidate.key}\` in the environment: ${detail}`,
+      {
+        cause,
+      },
+    );
+  }
+  if (target) return target;
+  let url: string;
+  try {
+    url = normalizeRegistryUrl(candidate.url);
+  } catch {
+    return undefined;
+  }
+  return options.resolveTarget?.(url);
+}
+
+/**
+ * The CodeArtifact registries a project uses: `registry=` and `@scope:registry=` from the environment
+ * (`npm_config_*`, `YARN_NPM_REGISTRY_SERVER`), the project .npmrc (the nearest one up to the workspace
+ * root) and the user .npmrc, then yarn berry's `npmRegistryServer`, `npmScopes` and `npmRegistries` from
+ * the project's rc files and `~/.yarnrc.yml`. `${VAR}` is expanded as each tool does. Other registries
+ * are left out unless `resolveTarget` gives coordinates. One entry per canonical URL, from its
+ * highest-priority source (env > project > user > yarn), the other places in `alsoIn`.
+ *
+ * @throws {RcFileError} `REGISTRY_URL_INVALID` (a broken CodeArtifact URL, naming file:line),
+ *   `NPMRC_INVALID`, `YARNRC_INVALID`.
+ * @example
+ * const { registries } = await discoverRegistries({ cwd: process.cwd() });
+ * for (const group of groupTargetsByDomain(registries.map((r) => r.target))) … // one token per group
+ */
+export async function discoverRegistries(options: DiscoverOptions): Promise<Discovery> {
+  const env = options.env ?? process.env;
+  const home = resolve(options.home ?? homedir());
+  const location = { env, home, cwd: options.cwd };
+  const userNpmrc = findUserNpmrc(location).path;
+  const project = findProject(options.cwd, location);
+
+  const searched: string[] = [];
+  const candidates: Candidate[] = [...envCandidates(env)];
+  if (project.npmrc) candidates.push(...npmrcCandidates(project.npmrc, "project-npmrc", env, searched));
+  candidates.push(...npmrcCandidates(userNpmrc, "user-npmrc", env, searched));
+
+  // Yarn reads the rc file of every directory from cwd up, plus the one in the home directory.
+  const rcName = yarnRcFilename(env);
+  const userYarnrc = join(home, rcName);
+  let dir = resolve(options.cwd);
+  let depth = 0;
+  while (true) {
+    const file = join(dir, rcName);
+    if (file !== userYarnrc) {
+      for (const candidate of await yarnrcCandidates(file, "yarnrc", env, searched)) {
+        candidates.push({ ...candidate, order: depth * 1e6 + candidate.order });
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+    depth++;
+  }
+  candidates.push(...(await yarnrcCandidates(userYarnrc, "user-yarnrc", env, searched)));
+
+  candidates.sort((a, b) => PRIORITY[a.source] - PRIORITY[b.source] || a.order - b.order);
+  const byUrl = new Map<string, DiscoveredRegistry>();
+  for (const candidate of candidates) {
+    const target = toTarget(candidate, options);
+    if (!target) continue;
+    const { url: _url, order: _order, ...occurrence } = candidate;
+    const registryUrl = normalizeRegistryUrl(target.registryUrl);
+    const existing = byUrl.get(registryUrl);
+    if (existing) existing.alsoIn.push(occurrence);
+    else byUrl.set(registryUrl, { ...occurrence, registryUrl, target, alsoIn: [] });
+  }
+  return { registries: [...byUrl.values()], searched };
+}
+
+/** Targets that share one token: same domain, owner and region. */
+export interface DomainGroup {
+  domain: string;
+  domainOwner: string;
+  region: string;
+  targets: RegistryTarget[];
+}
+
+/**
+ * Groups targets by (domain, owner, region), in first-seen order: one token serves every repository of
+ * a domain, so callers fetch once per group (and per identity).
+ */
+export function groupTargetsByDomain(targets: readonly RegistryTarget[]): DomainGroup[] {
+  const groups = new Map<string, DomainGroup>();
+  for (const target of targets) {
+    const key = `${target.domain}\u0000${target.domainOwner}\u0000${target.region}`;
+    const group = groups.get(key);
+    if (group) {
+      if (!group.targets.some((t) => t.registryUrl === target.registryUrl)) group.targets.push(target);
+    } else {
+      groups.set(key, {
+        domain: target.domain,
+        domainOwner: target.domainOwner,
+        region: target.region,
+        targets: [target],
+      });
+    }
+  }
+  return [...groups.values()];
+}

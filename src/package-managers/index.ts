@@ -1,0 +1,69 @@
+// Handing tokens to npm, pnpm and yarn: a line-preserving .npmrc editor, registry discovery, pnpm token
+// helpers (no token on disk), a child-process environment, and yarn berry's rc file. Library code: it
+// returns warnings and takes `onNotice` callbacks, never prints.
+
+export { type CommittedTokenWarning, findCommittedTokens } from "./committed-tokens.js";
+export {
+  type DiscoveredRegistry,
+  type DiscoverOptions,
+  type Discovery,
+  type DomainGroup,
+  discoverRegistries,
+  groupTargetsByDomain,
+  type RegistryOccurrence,
+  type RegistrySource,
+} from "./discover.js";
+export {
+  RcFileError,
+  GitTrackedTargetError,
+  PackageManagerError,
+  type PackageManagerErrorCode,
+  TokenHelperConflictError,
+  UnsafeValueError,
+} from "./errors.js";
+export { type TokenEntry, type TokenEnvironmentOptions, tokenEnvironment } from "./exec-env.js";
+export { assertNotGitExposed, type GitOptions, type GitState, gitStateOf } from "./git.js";
+export { expandNpmEnv, type NpmrcEntry, parseNpmrc } from "./ini-text.js";
+export { registryNerfDart, toNerfDart } from "./nerf-dart.js";
+export {
+  type ApplyOptions,
+  type ApplyResult,
+  applyNpmrcEdits,
+  helperPathProblem,
+  type NpmrcChange,
+  type NpmrcEdit,
+  type NpmrcPlan,
+  type PlanOptions,
+  planNpmrcEdits,
+} from "./npmrc.js";
+export {
+  findProject,
+  findUserNpmrc,
+  type LocationOptions,
+  type ProjectLocation,
+  type UserNpmrc,
+  userNpmrcPath,
+  userYarnrcPath,
+  yarnRcFilename,
+} from "./npmrc-locations.js";
+export {
+  type HelperInstallResult,
+  type HelperProgram,
+  type HelperRemovalResult,
+  type InstalledHelper,
+  installPnpmTokenHelpers,
+  type PnpmHelperOptions,
+  pnpmHelperDir,
+  removePnpmTokenHelpers,
+} from "./pnpm-token-helper.js";
+export type { EditOutcome, FileEditOptions } from "./private-file.js";
+export {
+  type ParsedYarnrc,
+  parseYarnrc,
+  removeYarnAuthTokens,
+  setYarnAuthTokens,
+  type YarnrcChange,
+  type YarnrcOptions,
+  type YarnrcResult,
+  type YarnTokenEntry,
+} from "./yarnrc.js";

@@ -1,0 +1,131 @@
+import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRegistryUrl, type RegistryTarget } from "../../src/codeartifact/registry-url.js";
+import { Secret } from "../../src/configstore/secret.js";
+import { tokenEnvironment } from "../../src/package-managers/exec-env.js";
+import { isolatedHome } from "../support/tmp.js";
+import {
+  type ClientName,
+  canListen,
+  installArgs,
+  runClient,
+  writeProject,
+  YARN_ENV,
+} from "./support/clients.js";
+import { type LoopbackRegistry, loopbackTarget, startLoopbackRegistry } from "./support/registry.js";
+
+const target = (url: string) => parseRegistryUrl(url) as RegistryTarget;
+const CORP_A = target("https://corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/");
+const CORP_B = target("https://corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/other/");
+const TOOLS = target("https://tools-444455556666.d.codeartifact.eu-west-1.amazonaws.com/npm/shared/");
+
+describe("tokenEnvironment", () => {
+  it("one npm_config_ auth setting per registry, and CODEARTIFACT_AUTH_TOKEN for one domain", () => {
+    const env = tokenEnvironment([
+      { target: CORP_A, token: new Secret("tok-1") },
+      { target: CORP_B, token: "tok-1" },
+    ]);
+    expect(env).toEqual({
+      "npm_config_//corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/:_authToken":
+        "tok-1",
+      "npm_config_//corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/other/:_authToken": "tok-1",
+      CODEARTIFACT_AUTH_TOKEN: "tok-1",
+    });
+  });
+
+  it("no CODEARTIFACT_AUTH_TOKEN when two domains (two tokens) are involved", () => {
+    const env = tokenEnvironment([
+      { target: CORP_A, token: "tok-1" },
+      { target: TOOLS, token: "tok-2" },
+    ]);
+    expect(Object.keys(env).sort()).toEqual([
+      "npm_config_//corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/:_authToken",
+      "npm_config_//tools-444455556666.d.codeartifact.eu-west-1.amazonaws.com/npm/shared/:_authToken",
+    ]);
+  });
+
+  it("yarn's top-level token only when the default registry is one of ours and there is one token", () => {
+    const entries = [{ target: CORP_A, token: "tok-1" }];
+    expect(tokenEnvironment(entries)).not.toHaveProperty("YARN_NPM_AUTH_TOKEN");
+    expect(
+      tokenEnvironment(entries, { defaultRegistryUrl: "https://registry.npmjs.org/" }),
+    ).not.toHaveProperty("YARN_NPM_AUTH_TOKEN");
+    expect(
+      tokenEnvironment(entries, { defaultRegistryUrl: CORP_A.registryUrl.replace(/\/$/, "") }),
+    ).toMatchObject({
+      YARN_NPM_AUTH_TOKEN: "tok-1",
+      YARN_NPM_ALWAYS_AUTH: "true",
+    });
+    const two = [...entries, { target: TOOLS, token: "tok-2" }];
+    expect(tokenEnvironment(two, { defaultRegistryUrl: CORP_A.registryUrl })).not.toHaveProperty(
+      "YARN_NPM_AUTH_TOKEN",
+    );
+  });
+
+  it("refuses a token that cannot travel in the environment, without showing it", () => {
+    expect(() => tokenEnvironment([{ target: CORP_A, token: "bad token" }])).toThrow(
+      expect.objectContaining({
+        code: "NPMRC_UNSAFE_VALUE",
+        message: expect.not.stringContaining("bad token"),
+      }),
+    );
+  });
+});
+
+// Real clients against a loopback registry that demands the token. CodeArtifact URLs carry no port,
+// and pnpm 10 misreads an env setting whose URL has one, so pnpm 10 needs port 80 (root).
+const port80 = await canListen(80);
+const TOKEN = "eyJ2ZXIiOjF9.ZXhlYy1lbnY-_";
+
+describe("tokenEnvironment with real clients (no file holds the token)", () => {
+  let registry: LoopbackRegistry;
+  beforeAll(async () => {
+    registry = await startLoopbackRegistry({ token: TOKEN, ...(port80 ? { port: 80 } : {}) });
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  const clients: [ClientName, boolean, string][] = [
+    ["npm", true, ""],
+    ["pnpm10", port80, port80 ? "" : " (skipped: needs port 80, i.e. root, for a URL without a port)"],
+    ["pnpm12", true, ""],
+  ];
+  for (const [client, runnable, note] of clients) {
+    it.skipIf(!runnable)(`${client} installs with the env setting, and fails without it${note}`, async () => {
+      const home = isolatedHome();
+      const dir = home.path("project");
+      mkdirSync(dir);
+      writeProject(dir, registry.url);
+      const loopback = loopbackTarget(registry.url);
+      const without = await runClient(client, installArgs(client), { cwd: dir, env: home.env });
+      expect(without.status, without.stdout + without.stderr).not.toBe(0);
+      const env = { ...home.env, ...tokenEnvironment([{ target: loopback, token: new Secret(TOKEN) }]) };
+      const start = registry.requests.length;
+      const result = await runClient(client, installArgs(client), { cwd: dir, env });
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      const packument = registry.requests.slice(start).find((r) => r.url.endsWith("/cak-demo"));
+      expect(packument?.authorization).toBe(`Bearer ${TOKEN}`);
+    });
+  }
+
+  it("yarn berry installs with YARN_NPM_AUTH_TOKEN when the default registry is ours", async () => {
+    const home = isolatedHome();
+    const dir = home.path("project");
+    mkdirSync(dir);
+    writeProject(dir, registry.url, "cak-demo", "yarn");
+    const loopback = loopbackTarget(registry.url);
+    const env = {
+      ...home.env,
+      ...YARN_ENV,
+      ...tokenEnvironment([{ target: loopback, token: TOKEN }], { defaultRegistryUrl: registry.url }),
+    };
+    const without = await runClient("yarn", ["install"], { cwd: dir, env: { ...home.env, ...YARN_ENV } });
+    expect(without.status, without.stdout).not.toBe(0);
+    const start = registry.requests.length;
+    const result = await runClient("yarn", ["install"], { cwd: dir, env });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    const packument = registry.requests.slice(start).find((r) => r.url.endsWith("/cak-demo"));
+    expect(packument?.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+});
