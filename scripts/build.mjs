@@ -20,6 +20,7 @@ await build({
     index: "src/index.ts",
     configstore: "src/configstore/index.ts",
     cli: "src/cli/main.ts",
+    "pnpm-token-helper": "src/cli/pnpm-token-helper.ts",
   },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",

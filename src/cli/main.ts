@@ -1,20 +1,273 @@
-import { Command, CommanderError } from "commander";
+// Commander wiring only: each command's code is imported when it runs, so `token` on a cache hit
+// loads neither the AWS SDK nor the other commands. Exit codes: 0 success, 1 failure, 2 usage.
+import { Command, CommanderError, Option } from "commander";
+import type { CommandContext } from "./context.js";
+import { createOutput } from "./output.js";
 import { VERSION } from "./version.js";
+
+type Runner = (
+  context: CommandContext,
+  options: Record<string, unknown>,
+  args: string[],
+  name: string,
+) => Promise<number>;
+type Loader = () => Promise<{ run: Runner }>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Registry selection, shared by every command that works on registries. */
+function registryOptions(
+  command: Command,
+  options: { coordinates?: boolean; overrides?: boolean } = {},
+): Command {
+  command.option(
+    "-r, --registry <url>",
+    "a registry URL (repeatable); default: the registries the project's .npmrc and .yarnrc.yml use",
+    collect,
+  );
+  if (options.coordinates !== false) {
+    command
+      .option("--domain <name>", "CodeArtifact domain, for a --registry URL that is not CodeArtifact-shaped")
+      .option("--domain-owner <account>", "12-digit account that owns the domain")
+      .option("--region <region>", "AWS region of the domain")
+      .option("--repository <name>", "repository name");
+  }
+  if (options.overrides !== false) {
+    command
+      .option("--profile <name>", "AWS profile to use (overrides the config)")
+      .option("--duration <seconds>", "token lifetime: 0, or 900 to 43200 seconds (overrides the config)");
+  }
+  return command;
+}
+
+function example(command: Command, ...lines: string[]): Command {
+  return command.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
+}
 
 /** Runs the CLI with `argv` (as `process.argv`) and resolves to the process exit code. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const env = process.env;
+  let exitCode = 0;
+
   const program = new Command("codeartifact-login")
     .description(
       "AWS CodeArtifact tokens for npm, pnpm and yarn: fetched once, cached in the OS keychain, refreshed before expiry.",
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
+    .option(
+      "-c, --config <path>",
+      "config file (default: CODEARTIFACT_KEYRING_CONFIG, then the user config dir)",
+    )
+    .option("--json", "machine-readable output on stdout (never a token, except `token --format json`)")
+    .option("-q, --quiet", "print nothing on success")
+    .option("-v, --verbose", "show where each setting came from, and stack traces")
+    .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+
+  const bind = (command: Command, load: Loader) =>
+    command.action(async (...args: unknown[]) => {
+      const self = args.at(-1) as Command;
+      const options = self.optsWithGlobals() as Record<string, unknown>;
+      const positional = args.slice(0, -2).flat().map(String);
+      const out = createOutput({
+        json: Boolean(options.json),
+        quiet: Boolean(options.quiet),
+        verbose: Boolean(options.verbose),
+        env,
+      });
+      // The SDK's notice that its 2027 releases need Node 22 is for this tool's maintainers, not its users.
+      if (!options.verbose) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+      const context: CommandContext = {
+        out,
+        env,
+        cwd: process.cwd(),
+        ...(typeof options.config === "string" ? { configPath: options.config } : {}),
+      };
+      try {
+        const { run } = await load();
+        exitCode = await run(context, options, positional, self.name());
+      } catch (error) {
+        const { reportError } = await import("./errors.js");
+        exitCode = reportError(error, out);
+      }
+    });
+
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("login", { isDefault: true })
+          .description(
+            "get a token for each CodeArtifact registry the project uses and write it where npm/yarn read it",
+          ),
+      )
+        .option(
+          "--npmrc <path>",
+          "the .npmrc to write tokens to (default: the user's, as NPM_CONFIG_USERCONFIG or ~/.npmrc)",
+        )
+        .option("--yarn", "also write the tokens to ~/.yarnrc.yml for yarn berry")
+        .option(
+          "--scope <@scope>",
+          "also map this scope to the registry (in --npmrc, or the project's .npmrc)",
+          collect,
+        )
+        .option("--default-registry", "also make the registry the default (registry=URL)")
+        .option("--dry-run", "show what would change (tokens redacted); write nothing")
+        .option("--force", "write even into a file that git tracks")
+        .option("--refresh", "fetch new tokens even when the cached ones are fresh")
+        .option(
+          "--github-env",
+          "also export CODEARTIFACT_AUTH_TOKEN to later GitHub Actions steps ($GITHUB_ENV)",
+        ),
+      "npx codeartifact-keyring",
+      "codeartifact-login --registry https://corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/",
+      "codeartifact-login --scope @corp --npmrc .npmrc --registry https://…/npm/npm-store/",
+    ),
+    () => import("./commands/login.js"),
+  );
+
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("token")
+          .description("print a registry's token on stdout (the only command that does)"),
+      )
+        .addOption(
+          new Option("--format <format>", "raw token, an Authorization header, JSON, or an env assignment")
+            .choices(["raw", "header", "json", "env"])
+            .default("raw"),
+        )
+        .option(
+          "--github-env",
+          "also export CODEARTIFACT_AUTH_TOKEN to later GitHub Actions steps ($GITHUB_ENV)",
+        ),
+      'export CODEARTIFACT_AUTH_TOKEN="$(codeartifact-login token)"',
+      "codeartifact-login token --registry https://…/npm/npm-store/ --format json",
+    ),
+    () => import("./commands/token.js"),
+  );
+
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("exec")
+          .description("run a command with the tokens in its environment only (no file is written)")
+          .argument(
+            "<command...>",
+            "the command and its arguments; put `--` before them so their flags stay theirs",
+          ),
+      ),
+      "codeartifact-login exec -- npm ci",
+      "codeartifact-login exec -- pnpm install --frozen-lockfile",
+    ),
+    () => import("./commands/exec.js"),
+  );
+
+  const setup = program.command("setup").description("set a package manager up to ask for tokens itself");
+  bind(
+    example(
+      registryOptions(
+        setup
+          .command("pnpm")
+          .description(
+            "install pnpm token helpers (pnpm asks us for a token on each install; no token on disk)",
+          ),
+        { overrides: false },
+      )
+        .option("--remove", "remove the helpers instead")
+        .option("--force", "write even into a user .npmrc that git tracks"),
+      "codeartifact-login setup pnpm",
+      "codeartifact-login setup pnpm --remove",
+    ),
+    () => import("./commands/setup-pnpm.js"),
+  );
+
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("logout")
+          .description("remove the tokens, lines and helpers this tool wrote, and the cached tokens"),
+        { overrides: false },
+      )
+        .option("--all", "every registry this tool wrote for, and every cached token")
+        .option("--npmrc <path>", "the .npmrc to clean (default: the user's)")
+        .option("--yarn", "also clean ~/.yarnrc.yml"),
+      "codeartifact-login logout",
+      "codeartifact-login logout --all",
+    ),
+    () => import("./commands/logout.js"),
+  );
+
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("status")
+          .description("registries in use, where their credentials come from, cached tokens"),
+        {
+          coordinates: false,
+          overrides: false,
+        },
+      ),
+      "codeartifact-login status",
+      "codeartifact-login status --json",
+    ),
+    () => import("./commands/status.js"),
+  );
+
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("diagnose")
+          .description("explain every decision for a registry: the first thing to run after a 401"),
+      ),
+      "codeartifact-login diagnose",
+      "codeartifact-login diagnose --registry https://…/npm/npm-store/ --json",
+    ),
+    () => import("./commands/diagnose.js"),
+  );
+
+  const secrets = program
+    .command("secrets")
+    .description("per-project secrets kept outside the project (the .env holds only an id)")
+    .option("--project <dir>", "the project directory (default: the current one)");
+  const secret = (name: string, description: string, ...examples: string[]) =>
+    bind(
+      example(secrets.command(name).description(description), ...examples),
+      () => import("./commands/secrets.js"),
+    );
+  secret(
+    "init",
+    "link this project to a new secrets folder (adds USER_SECRETS_ID to .env)",
+    "codeartifact-login secrets init",
+  );
+  secret(
+    "set <key>",
+    "store a secret; the value is read from stdin or a hidden prompt, never from the command line",
+    "codeartifact-login secrets set CI_SECRET",
+    'printf %s "$VALUE" | codeartifact-login secrets set CI_SECRET',
+  );
+  secret("get <key>", "print a secret's value on stdout", "codeartifact-login secrets get CI_SECRET");
+  secret("list", "list the secrets' names (values masked)", "codeartifact-login secrets list");
+  secret("delete <key>", "remove a secret", "codeartifact-login secrets delete CI_SECRET");
+  secret("clear", "remove every secret of the project", "codeartifact-login secrets clear");
+  secret("info", "where the id and the secrets live", "codeartifact-login secrets info");
+
   try {
     await program.parseAsync(argv as string[]);
-    return 0;
+    return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
+    if (error instanceof CommanderError) {
+      // Help and version end with code 0; everything else commander rejects is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const { reportError } = await import("./errors.js");
+    const verbose = argv.includes("--verbose") || argv.includes("-v");
+    return reportError(error, createOutput({ json: false, quiet: false, verbose, env }));
   }
 }

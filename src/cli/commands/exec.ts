@@ -1,0 +1,64 @@
+// `exec -- COMMAND ARGS…`: the command gets the tokens in its environment only (no file is written),
+// our stdin/stdout/stderr, the signals we receive, and we exit with its exit code.
+import { spawn } from "node:child_process";
+import { tokenEnvironment } from "../../package-managers/exec-env.js";
+import type { CommandContext } from "../context.js";
+import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
+import { tokensFor } from "../tokens.js";
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+
+export async function run(context: CommandContext, flags: RegistryFlags, command: string[]): Promise<number> {
+  const { out } = context;
+  const [program, ...args] = command;
+  if (!program) throw new Error("exec needs a command: codeartifact-login exec -- npm ci");
+  const selection = await chooseRegistries(context, flags, { required: true });
+  const resolved = await resolveAll(context, selection, flags, out.debug);
+  const tokens = await tokensFor(context, resolved);
+  const defaultRegistry = selection.registries.find((r) => r.scope === undefined)?.target.registryUrl;
+  const childEnv = {
+    ...context.env,
+    ...tokenEnvironment(
+      tokens.map((t) => ({ target: t.resolved.target, token: t.token.token })),
+      defaultRegistry ? { defaultRegistryUrl: defaultRegistry } : {},
+    ),
+  };
+  out.debug(
+    `running ${program} with tokens for ${tokens.map((t) => t.resolved.target.registryUrl).join(", ")}`,
+  );
+
+  return new Promise<number>((resolve) => {
+    const child = spawn(program, args, { stdio: "inherit", env: childEnv, cwd: context.cwd });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    for (const signal of FORWARDED) process.on(signal, forward);
+    const detach = () => {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    };
+    child.on("error", (error) => {
+      detach();
+      out.error(
+        `cannot run \`${program}\`: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "command not found (check PATH)" : error.message}`,
+      );
+      resolve(127);
+    });
+    child.on("exit", (code, signal) => {
+      detach();
+      if (signal) {
+        // Die the same way, so a caller (a shell, CI) sees what happened to the command.
+        process.kill(process.pid, signal);
+        resolve(128 + (signalNumber(signal) ?? 1));
+        return;
+      }
+      resolve(code ?? 1);
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return (
+    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15 } as Record<
+      string,
+      number
+    >
+  )[signal];
+}

@@ -1,0 +1,107 @@
+// `logout`: removes what this tool wrote for the registries (token lines, pnpm helpers, yarn tokens)
+// and their cached tokens. Everything else in those files stays byte for byte.
+import { readFileSync } from "node:fs";
+import { clearCachedTokens } from "../../cache/manage.js";
+import { parseRegistryUrl } from "../../codeartifact/registry-url.js";
+import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { applyNpmrcEdits } from "../../package-managers/npmrc.js";
+import { userNpmrcPath } from "../../package-managers/npmrc-locations.js";
+import { removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
+import type { CommandContext } from "../context.js";
+import { tildify } from "../present.js";
+import { chooseRegistries, type RegistryFlags } from "../registries.js";
+
+interface LogoutFlags extends RegistryFlags {
+  all?: boolean;
+  npmrc?: string;
+  yarn?: boolean;
+}
+
+/** Registries with a literal token line in the file that are CodeArtifact's or mapped by the config. */
+function tokenLinesIn(file: string, isOurs: (url: string) => boolean): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return parseNpmrc(text)
+    .filter((e) => e.section === undefined && e.key.endsWith(":_authToken") && e.key.startsWith("//"))
+    .map((e) => `https:${e.key.slice(0, -":_authToken".length)}`)
+    .filter(isOurs);
+}
+
+export async function run(context: CommandContext, flags: LogoutFlags): Promise<number> {
+  const { out, env } = context;
+  const npmrcFile = flags.npmrc ?? userNpmrcPath({ env });
+  const selection = await chooseRegistries(context, flags.all ? {} : flags);
+  const mapped = new Set(
+    selection.config.config.sections.flatMap((s) => (s.registryUrl ? [s.registryUrl] : [])),
+  );
+  const isOurs = (url: string) => {
+    try {
+      return (
+        parseRegistryUrl(url) !== undefined || mapped.has(url.replace(/^https:/, "http:")) || mapped.has(url)
+      );
+    } catch {
+      return false;
+    }
+  };
+  const urls = flags.all
+    ? [
+        ...new Set([
+          ...selection.registries.map((r) => r.target.registryUrl),
+          ...tokenLinesIn(npmrcFile, isOurs),
+        ]),
+      ]
+    : selection.registries.map((r) => r.target.registryUrl);
+  if (urls.length === 0 && !flags.all) {
+    out.info("no CodeArtifact registry to log out of: pass --registry URL or --all");
+    return 0;
+  }
+
+  const notice = (m: string) => out.info(m);
+  const npmrc = await applyNpmrcEdits(
+    npmrcFile,
+    urls.map((registryUrl) => ({ kind: "remove-token" as const, registryUrl })),
+    { onNotice: notice },
+  );
+  const helpers = await removePnpmTokenHelpers(flags.all ? "all" : urls, { env, onNotice: notice });
+  for (const warning of helpers.warnings) out.warn(warning);
+  let yarnChanged: boolean | undefined;
+  if (flags.yarn) {
+    const { removeYarnAuthTokens } = await import("../../package-managers/yarnrc.js");
+    yarnChanged = (await removeYarnAuthTokens(undefined, urls, { onNotice: notice })).changed;
+  }
+  let cleared = 0;
+  if (flags.all) cleared = await clearCachedTokens(undefined, { env });
+  else {
+    const domains = new Map(
+      selection.registries.map((r) => [
+        `${r.target.domain}|${r.target.domainOwner}|${r.target.region}`,
+        r.target,
+      ]),
+    );
+    for (const target of domains.values()) {
+      cleared += await clearCachedTokens(
+        { domain: target.domain, domainOwner: target.domainOwner, region: target.region },
+        { env },
+      );
+    }
+  }
+
+  if (out.json) {
+    out.result({
+      registries: urls,
+      npmrc: { path: npmrc.realFile, changed: npmrc.changed },
+      pnpmHelpersRemoved: helpers.removed.length,
+      ...(yarnChanged !== undefined ? { yarnrcChanged: yarnChanged } : {}),
+      cachedTokensRemoved: cleared,
+    });
+  } else {
+    out.info(
+      `${out.color.ok("✔")} logged out of ${urls.length} registr${urls.length === 1 ? "y" : "ies"}: ${tildify(npmrc.realFile, env)} ${npmrc.changed ? "updated" : "unchanged"}, ${helpers.removed.length} pnpm helper(s) and ${cleared} cached token(s) removed`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+// `status`: the registries in use, where each gets its credentials, and the cached tokens with their
+// expiry (never their values).
+import { readFileSync } from "node:fs";
+import { type CachedTokenInfo, listCachedTokens } from "../../cache/manage.js";
+import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { registryNerfDart } from "../../package-managers/nerf-dart.js";
+import { npmEnvSetting, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
+import type { CommandContext } from "../context.js";
+import { describeExpiry, tildify } from "../present.js";
+import { chooseRegistries, type RegistryFlags } from "../registries.js";
+
+/** How npm/pnpm would authenticate to a registry right now, without fetching anything. */
+export function credentialSources(registryUrl: string, env: NodeJS.ProcessEnv, npmrcFile: string): string[] {
+  const nerf = registryNerfDart(registryUrl);
+  const sources: string[] = [];
+  if (npmEnvSetting(env, `${nerf}:_authToken`)) sources.push(`env npm_config_${nerf}:_authToken`);
+  if (env.CODEARTIFACT_AUTH_TOKEN) sources.push("env CODEARTIFACT_AUTH_TOKEN");
+  let text = "";
+  try {
+    text = readFileSync(npmrcFile, "utf8");
+  } catch {
+    // no user .npmrc
+  }
+  for (const entry of parseNpmrc(text)) {
+    if (entry.section !== undefined) continue;
+    if (entry.key === `${nerf}:_authToken`) sources.push(`${npmrcFile}:${entry.line} _authToken`);
+    if (entry.key === `${nerf}:tokenHelper`) sources.push(`${npmrcFile}:${entry.line} pnpm tokenHelper`);
+  }
+  return sources;
+}
+
+export async function run(context: CommandContext, flags: RegistryFlags): Promise<number> {
+  const { out, env } = context;
+  const selection = await chooseRegistries(context, flags);
+  const npmrcFile = userNpmrcPath({ env });
+  const listing = await listCachedTokens({ env });
+  const now = new Date();
+  const cachedFor = (domain: string, owner: string, region: string): CachedTokenInfo[] =>
+    listing.tokens.filter((t) => t.domain === domain && t.domainOwner === owner && t.region === region);
+
+  const registries = selection.registries.map((r) => ({
+    registryUrl: r.target.registryUrl,
+    domain: r.target.domain,
+    domainOwner: r.target.domainOwner,
+    region: r.target.region,
+    repository: r.target.repository,
+    ...(r.scope ? { scope: r.scope } : {}),
+    origin: r.origin,
+    credentials: credentialSources(r.target.registryUrl, env, npmrcFile),
+  }));
+  if (out.json) {
+    out.result({
+      registries,
+      cachedTokens: listing.tokens.map((t) => ({
+        domain: t.domain,
+        domainOwner: t.domainOwner,
+        region: t.region,
+        identity: t.identityDescription,
+        store: t.store,
+        location: t.location,
+        expiresAt: t.expiresAt.toISOString(),
+        fetchedAt: t.fetchedAt.toISOString(),
+        expired: t.expiresAt <= now,
+      })),
+      unavailableStores: listing.unavailable,
+    });
+    return 0;
+  }
+  if (registries.length === 0) {
+    out.stdout(
+      `No CodeArtifact registry found (searched: ${selection.searched.map((f) => tildify(f, env)).join(", ") || "no .npmrc or .yarnrc.yml"}).\n`,
+    );
+  }
+  for (const r of registries) {
+    out.stdout(
+      `${r.repository} (${r.domain}, ${r.domainOwner}, ${r.region})${r.scope ? ` for ${r.scope}` : ""}\n`,
+    );
+    out.stdout(`  registry:    ${r.registryUrl}  (from ${tildify(r.origin, env)})\n`);
+    out.stdout(
+      `  credentials: ${r.credentials.length ? r.credentials.map((c) => tildify(c, env)).join("; ") : "none: run `codeartifact-login` (or `setup pnpm`)"}\n`,
+    );
+    const cached = cachedFor(r.domain, r.domainOwner, r.region);
+    for (const token of cached) {
+      out.stdout(
+        `  cached:      ${describeExpiry(token.expiresAt, now)}, for ${token.identityDescription}, in the ${token.store} store\n`,
+      );
+    }
+    if (cached.length === 0) out.stdout("  cached:      no token\n");
+  }
+  const others = listing.tokens.filter(
+    (t) =>
+      !registries.some(
+        (r) => r.domain === t.domain && r.domainOwner === t.domainOwner && r.region === t.region,
+      ),
+  );
+  if (others.length > 0) {
+    out.stdout("Other cached tokens:\n");
+    for (const t of others) {
+      out.stdout(
+        `  ${t.domain} (${t.domainOwner}, ${t.region}): ${describeExpiry(t.expiresAt, now)}, for ${t.identityDescription}, in the ${t.store} store\n`,
+      );
+    }
+  }
+  return 0;
+}

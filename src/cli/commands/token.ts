@@ -1,0 +1,65 @@
+// `token`: the one command that prints a token, on stdout, and nothing else there.
+import { getTokenForRegistry } from "../../cache/token.js";
+import type { CommandContext } from "../context.js";
+import { exportToGithubEnv } from "../github.js";
+import { chooseRegistries, NoRegistryError, type RegistryFlags, resolveAll } from "../registries.js";
+
+interface TokenFlags extends RegistryFlags {
+  format?: "raw" | "header" | "json" | "env";
+  githubEnv?: boolean;
+}
+
+export async function run(context: CommandContext, flags: TokenFlags): Promise<number> {
+  const { out } = context;
+  const selection = await chooseRegistries(context, flags, { required: true });
+  const domains = new Set(
+    selection.registries.map((r) => `${r.target.domain}/${r.target.domainOwner}/${r.target.region}`),
+  );
+  if (domains.size > 1) {
+    throw new NoRegistryError(
+      `the project uses registries in ${domains.size} domains (${selection.registries.map((r) => r.target.registryUrl).join(", ")}): pick one with --registry`,
+    );
+  }
+  const [resolved] = await resolveAll(
+    context,
+    { ...selection, registries: selection.registries.slice(0, 1) },
+    flags,
+    out.debug,
+  );
+  if (!resolved) throw new NoRegistryError("no registry to get a token for: pass --registry URL");
+  const result = await getTokenForRegistry(resolved, {
+    env: context.env,
+    cwd: context.cwd,
+    onNotice: (m) => out.info(m),
+    onWarning: (m) => out.warn(m),
+  });
+  const token = result.token.reveal();
+  out.mask(token);
+  switch (flags.format ?? "raw") {
+    case "header":
+      out.stdout(`Bearer ${token}\n`);
+      break;
+    case "env":
+      out.stdout(`CODEARTIFACT_AUTH_TOKEN=${token}\n`);
+      break;
+    case "json":
+      out.result({
+        token,
+        expiresAt: result.expiresAt?.toISOString() ?? null,
+        source: result.source,
+        registryUrl: result.target.registryUrl,
+        domain: result.target.domain,
+        domainOwner: result.target.domainOwner,
+        region: result.target.region,
+        repository: result.target.repository,
+      });
+      break;
+    default:
+      out.stdout(`${token}\n`);
+  }
+  if (flags.githubEnv) {
+    const file = await exportToGithubEnv(context.env, { CODEARTIFACT_AUTH_TOKEN: token });
+    out.info(`exported CODEARTIFACT_AUTH_TOKEN to later steps (${file})`);
+  }
+  return 0;
+}

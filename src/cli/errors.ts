@@ -1,0 +1,39 @@
+// The one place failures become output: our own errors print their one-line message; anything else
+// (a bug, an unexpected system error) prints one line too, with the stack only under --verbose.
+import { CodedError } from "../configstore/errors.js";
+import type { Output } from "./output.js";
+
+/** Whether an error is one of ours: typed, with a stable `code` and a message made for people. */
+export function isKnownError(error: unknown): error is CodedError {
+  return error instanceof CodedError;
+}
+
+/** The error's message on one line. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+function causes(error: unknown): string[] {
+  const chain: string[] = [];
+  let current = (error as { cause?: unknown })?.cause;
+  while (current && chain.length < 5) {
+    chain.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/** Prints the error and returns the exit code (1). */
+export function reportError(error: unknown, out: Output): number {
+  if (isKnownError(error)) {
+    out.error(oneLine(error));
+  } else {
+    out.error(`${oneLine(error)}${out.verbose ? "" : " (run with --verbose for details)"}`);
+  }
+  if (out.verbose && error instanceof Error) {
+    out.debug(error.stack ?? "");
+    for (const cause of causes(error)) out.debug(`caused by: ${cause}`);
+  }
+  return 1;
+}

@@ -1,0 +1,32 @@
+// Passing a token to later GitHub Actions steps: the runner reads `NAME<<DELIMITER` blocks from the
+// file $GITHUB_ENV (a random delimiter, so no value can end the block early).
+import { randomBytes } from "node:crypto";
+import { appendFile } from "node:fs/promises";
+import { CodedError } from "../configstore/errors.js";
+
+export class GithubEnvError extends CodedError {
+  override name = "GithubEnvError";
+  constructor(message: string) {
+    super("GITHUB_ENV_UNAVAILABLE", message);
+  }
+}
+
+/** Appends `values` to $GITHUB_ENV. */
+export async function exportToGithubEnv(
+  env: NodeJS.ProcessEnv,
+  values: Record<string, string>,
+): Promise<string> {
+  const file = env.GITHUB_ENV;
+  if (!file) {
+    throw new GithubEnvError(
+      "--github-env needs the GITHUB_ENV file that GitHub Actions sets: run it inside a workflow step",
+    );
+  }
+  let text = "";
+  for (const [name, value] of Object.entries(values)) {
+    const delimiter = `ghadelimiter_${randomBytes(12).toString("hex")}`;
+    text += `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+  }
+  await appendFile(file, text);
+  return file;
+}

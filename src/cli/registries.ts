@@ -1,0 +1,150 @@
+// Which registries a command works on: the --registry flags (with explicit coordinates for a URL
+// that is not CodeArtifact-shaped), else the ones the project's config files use.
+import type { LoadedConfig } from "../codeartifact/config.js";
+import { loadKeyringConfig } from "../codeartifact/config.js";
+import { InvalidCoordinatesError } from "../codeartifact/errors.js";
+import { makeTarget, normalizeRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
+import {
+  type ResolvedRegistry,
+  resolveRegistry,
+  resolveTarget,
+  type SettingOverrides,
+} from "../codeartifact/resolve.js";
+import { parseTokenDuration } from "../codeartifact/settings.js";
+import { CodedError } from "../configstore/errors.js";
+import type { CommandContext } from "./context.js";
+
+export interface RegistryFlags {
+  registry?: string[];
+  domain?: string;
+  domainOwner?: string;
+  region?: string;
+  repository?: string;
+  profile?: string;
+  duration?: string;
+}
+
+/** A registry chosen for a command, with where it was found. */
+export interface ChosenRegistry {
+  target: RegistryTarget;
+  /** `--registry`, or the file (and line) that names it. */
+  origin: string;
+  /** The scope it serves (`@corp`), when discovered from a scope line. */
+  scope?: string;
+}
+
+export interface Selection {
+  config: LoadedConfig;
+  registries: ChosenRegistry[];
+  /** Files that were searched, for a helpful "found nothing" message. */
+  searched: string[];
+}
+
+export class NoRegistryError extends CodedError {
+  override name = "NoRegistryError";
+  constructor(message: string) {
+    super("NO_REGISTRY", message);
+  }
+}
+
+export async function loadConfig(context: CommandContext): Promise<LoadedConfig> {
+  return loadKeyringConfig({
+    env: context.env,
+    ...(context.configPath ? { configPath: context.configPath } : {}),
+  });
+}
+
+export function overridesOf(flags: RegistryFlags): SettingOverrides {
+  return {
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+    ...(flags.duration !== undefined
+      ? { tokenDuration: parseTokenDuration(flags.duration, "--duration") }
+      : {}),
+  };
+}
+
+/**
+ * The registries to work on. Explicit `--registry` flags win; `--domain …` coordinates apply to
+ * exactly one `--registry`. Without flags, the project's `.npmrc` / `.yarnrc.yml` and the user's
+ * are searched; `required` makes finding none an error that says where we looked.
+ */
+export async function chooseRegistries(
+  context: CommandContext,
+  flags: RegistryFlags,
+  options: { required?: boolean } = {},
+): Promise<Selection> {
+  const config = await loadConfig(context);
+  const coordinates = [flags.domain, flags.domainOwner, flags.region, flags.repository];
+  const anyCoordinate = coordinates.some((c) => c !== undefined);
+  const urls = flags.registry ?? [];
+  if (anyCoordinate) {
+    if (urls.length !== 1 || coordinates.some((c) => c === undefined)) {
+      throw new InvalidCoordinatesError(
+        "explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository",
+      );
+    }
+    const target = makeTarget({
+      registryUrl: urls[0] as string,
+      domain: flags.domain as string,
+      domainOwner: flags.domainOwner as string,
+      region: flags.region as string,
+      repository: flags.repository as string,
+    });
+    return { config, registries: [{ target, origin: "--registry" }], searched: [] };
+  }
+  if (urls.length > 0) {
+    const seen = new Set<string>();
+    const registries: ChosenRegistry[] = [];
+    for (const url of urls) {
+      const target = resolveTarget(url, config.config);
+      if (seen.has(target.registryUrl)) continue;
+      seen.add(target.registryUrl);
+      registries.push({ target, origin: "--registry" });
+    }
+    return { config, registries, searched: [] };
+  }
+  const { discoverRegistries } = await import("../package-managers/discover.js");
+  const discovered = await discoverRegistries({
+    cwd: context.cwd,
+    env: context.env,
+    resolveTarget: (url: string) => {
+      try {
+        return resolveTarget(normalizeRegistryUrl(url), config.config);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  const registries = discovered.registries.map((found) => ({
+    target: found.target,
+    origin: `${found.file}${found.line ? `:${found.line}` : ""}`,
+    ...(found.scope ? { scope: found.scope } : {}),
+  }));
+  if (registries.length === 0 && options.required) {
+    throw new NoRegistryError(
+      `no CodeArtifact registry found in ${discovered.searched.join(", ") || "the project's .npmrc or .yarnrc.yml"}: pass --registry URL, or add \`registry=\` / \`@scope:registry=\` to the project's .npmrc`,
+    );
+  }
+  return { config, registries, searched: discovered.searched };
+}
+
+/** Resolves every chosen registry with the shared config and the flags' overrides. */
+export async function resolveAll(
+  context: CommandContext,
+  selection: Selection,
+  flags: RegistryFlags,
+  trace?: (line: string) => void,
+): Promise<ResolvedRegistry[]> {
+  const overrides = overridesOf(flags);
+  return Promise.all(
+    selection.registries.map((registry) =>
+      resolveRegistry(registry.target, {
+        config: selection.config,
+        env: context.env,
+        cwd: context.cwd,
+        overrides,
+        ...(trace ? { trace: (e) => trace(`lookup \`${e.key}\` in ${e.backend}: ${e.outcome}`) } : {}),
+      }),
+    ),
+  );
+}
