@@ -29,6 +29,14 @@ describe("login", () => {
     );
   });
 
+  it("still finds the project's registry under `npx --registry=https://registry.npmjs.org/` (npx passes it down)", async () => {
+    const box = sandbox();
+    box.projectNpmrc(`registry=${REGISTRY}\n`);
+    const result = await box.run([], { env: { npm_config_registry: "https://registry.npmjs.org/" } });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toContain(`${NERF}:_authToken=`);
+  });
+
   it("serves the second run from the cache and leaves the file alone", async () => {
     const box = sandbox();
     box.projectNpmrc(`registry=${REGISTRY}\n`);
