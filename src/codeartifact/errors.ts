@@ -38,61 +38,45 @@ export class ConfigError extends CodeArtifactError {
   }
 }
 
-export class InvalidDurationError extends CodeArtifactError {
-  override name = "InvalidDurationError";
-  constructor(message: string) {
-    super("INVALID_DURATION", message);
-  }
+/**
+ * A subclass of `CodeArtifactError` with a fixed code, for the failures that differ only in name and
+ * code: `new NoCredentialsError(message, { cause })`, `error instanceof NoCredentialsError`.
+ */
+function withCode<Code extends string>(name: string, code: Code) {
+  const ErrorWithCode = class extends CodeArtifactError {
+    constructor(message: string, options?: ErrorOptions) {
+      super(code, message, options);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(ErrorWithCode, "name", { value: name });
+  return ErrorWithCode;
 }
 
-export class NoCredentialsError extends CodeArtifactError {
-  override name = "NoCredentialsError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("NO_CREDENTIALS", message, options);
-  }
-}
-
-export class SsoSessionExpiredError extends CodeArtifactError {
-  override name = "SsoSessionExpiredError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("SSO_SESSION_EXPIRED", message, options);
-  }
-}
-
-export class AccessDeniedError extends CodeArtifactError {
-  override name = "AccessDeniedError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("ACCESS_DENIED", message, options);
-  }
-}
-
-export class DomainNotFoundError extends CodeArtifactError {
-  override name = "DomainNotFoundError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("DOMAIN_NOT_FOUND", message, options);
-  }
-}
-
-export class ThrottledError extends CodeArtifactError {
-  override name = "ThrottledError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("THROTTLED", message, options);
-  }
-}
-
-export class EndpointUnreachableError extends CodeArtifactError {
-  override name = "EndpointUnreachableError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("ENDPOINT_UNREACHABLE", message, options);
-  }
-}
-
-export class EndpointTimeoutError extends CodeArtifactError {
-  override name = "EndpointTimeoutError";
-  constructor(message: string, options?: ErrorOptions) {
-    super("ENDPOINT_TIMEOUT", message, options);
-  }
-}
+/** `token_duration` or `--duration` outside 0 or 900..43200 seconds. */
+export const InvalidDurationError = withCode("InvalidDurationError", "INVALID_DURATION");
+export type InvalidDurationError = InstanceType<typeof InvalidDurationError>;
+/** No credentials could be found (names the profile or chain tried), or AWS rejected them. */
+export const NoCredentialsError = withCode("NoCredentialsError", "NO_CREDENTIALS");
+export type NoCredentialsError = InstanceType<typeof NoCredentialsError>;
+/** The SSO session behind the profile has expired: `aws sso login --profile X`. */
+export const SsoSessionExpiredError = withCode("SsoSessionExpiredError", "SSO_SESSION_EXPIRED");
+export type SsoSessionExpiredError = InstanceType<typeof SsoSessionExpiredError>;
+/** The identity may not get a token for the domain (or may not assume the role). */
+export const AccessDeniedError = withCode("AccessDeniedError", "ACCESS_DENIED");
+export type AccessDeniedError = InstanceType<typeof AccessDeniedError>;
+/** The domain does not exist for that owner and region. */
+export const DomainNotFoundError = withCode("DomainNotFoundError", "DOMAIN_NOT_FOUND");
+export type DomainNotFoundError = InstanceType<typeof DomainNotFoundError>;
+/** CodeArtifact kept throttling after the SDK's retries. */
+export const ThrottledError = withCode("ThrottledError", "THROTTLED");
+export type ThrottledError = InstanceType<typeof ThrottledError>;
+/** The endpoint could not be reached (refused, unknown host, reset). */
+export const EndpointUnreachableError = withCode("EndpointUnreachableError", "ENDPOINT_UNREACHABLE");
+export type EndpointUnreachableError = InstanceType<typeof EndpointUnreachableError>;
+/** The endpoint did not answer within the `timeout` setting. */
+export const EndpointTimeoutError = withCode("EndpointTimeoutError", "ENDPOINT_TIMEOUT");
+export type EndpointTimeoutError = InstanceType<typeof EndpointTimeoutError>;
 
 /** The service answered, but not with a usable token (5xx after retries, malformed or expired answer). */
 export class ServiceError extends CodeArtifactError {

@@ -157,3 +157,13 @@ function fileError(path: string, error: unknown): ConfigFileError {
     { cause: error },
   );
 }
+
+/** The text of a settings file, or `undefined` when it does not exist (other failures still throw). */
+export async function readTextFileIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readTextFile(path);
+  } catch (error) {
+    if (error instanceof ConfigFileError && error.code === "CONFIG_NOT_FOUND") return undefined;
+    throw error;
+  }
+}

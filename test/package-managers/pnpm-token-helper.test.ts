@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import {
   installPnpmTokenHelpers,
   removePnpmTokenHelpers,
 } from "../../src/package-managers/pnpm-token-helper.js";
+import { type RunResult, run } from "../support/run.js";
 import { type IsolatedHome, isolatedHome } from "../support/tmp.js";
 import { installArgs, runClient, writeProject } from "./support/clients.js";
 import { git, gitEnv, hasGit } from "./support/git.js";
@@ -52,24 +52,9 @@ function setup(): { home: IsolatedHome; program: HelperProgram; env: Record<stri
   return { home, program, env: home.env };
 }
 
-/** Runs a helper as pnpm 9/10 do: the absolute path, no arguments, no stdin. */
-function runHelper(
-  helperPath: string,
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(helperPath, [], { env, cwd: "/", stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+/** Runs a helper as pnpm 9/10 do: the absolute path, no arguments. */
+function runHelper(helperPath: string, env: Record<string, string>): Promise<RunResult> {
+  return run(helperPath, [], { env, cwd: "/" });
 }
 
 /** Warnings other than the one about the stand-in living under the temp dir (every test's home does). */

@@ -1,5 +1,5 @@
 import { ConfigFileError } from "../errors.js";
-import { readTextFile } from "../text-file.js";
+import { readTextFileIfExists } from "../text-file.js";
 import type { Backend } from "../types.js";
 
 export interface DotenvOptions {
@@ -30,14 +30,8 @@ export function fromDotenv(options: DotenvOptions): Backend {
 
 /** The values of a `.env` file; an absent file is empty. */
 export async function readDotenvFile(path: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await readTextFile(path);
-  } catch (error) {
-    if (error instanceof ConfigFileError && error.code === "CONFIG_NOT_FOUND") return new Map();
-    throw error;
-  }
-  return parseDotenv(text, path);
+  const text = await readTextFileIfExists(path);
+  return text === undefined ? new Map() : parseDotenv(text, path);
 }
 
 /**

@@ -9,7 +9,7 @@ import { ConfigFileError, ConfigStoreError } from "../errors.js";
 import { ensurePrivateDir, writePrivateFile } from "../files.js";
 import { userDirs } from "../paths.js";
 import { Secret } from "../secret.js";
-import { readTextFile } from "../text-file.js";
+import { readTextFile, readTextFileIfExists } from "../text-file.js";
 import type { WritableBackend } from "../types.js";
 import { readDotenvFile } from "./dotenv.js";
 
@@ -108,13 +108,8 @@ async function lineOfKey(file: string, key: string): Promise<number | undefined>
 }
 
 async function readSecrets(file: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await readTextFile(file);
-  } catch (error) {
-    if (error instanceof ConfigFileError && error.code === "CONFIG_NOT_FOUND") return new Map();
-    throw error;
-  }
+  const text = await readTextFileIfExists(file);
+  if (text === undefined) return new Map();
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -282,13 +282,10 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
         .map((segment) => decodeURIComponent(segment))
         .join("/");
       const auth = parseAuthorization(headers.authorization);
+      const incoming = { method: req.method ?? "GET", path, query: url.searchParams, headers, body };
       if (!auth && !headers.authorization) {
         const unsigned: AwsRequest = {
-          method: req.method ?? "GET",
-          path,
-          query: url.searchParams,
-          headers,
-          body,
+          ...incoming,
           service: "",
           region: "",
           accessKeyId: "",
@@ -329,12 +326,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
           "The security token included in the request is invalid.",
         );
       }
-      const expected = await expectedSignature(
-        { method: req.method ?? "GET", path, query: url.searchParams, headers, body },
-        auth,
-        accepted.secretAccessKey,
-        signingDate,
-      );
+      const expected = await expectedSignature(incoming, auth, accepted.secretAccessKey, signingDate);
       if (expected !== auth.signature) {
         return reject(
           "InvalidSignatureException",
@@ -342,11 +334,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
         );
       }
       const request: AwsRequest = {
-        method: req.method ?? "GET",
-        path,
-        query: url.searchParams,
-        headers,
-        body,
+        ...incoming,
         service: auth.service,
         region: auth.region,
         accessKeyId: auth.accessKeyId,
