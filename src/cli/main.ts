@@ -166,7 +166,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     () => import("./commands/exec.js"),
   );
 
-  const setup = program.command("setup").description("set a package manager up to ask for tokens itself");
+  const setup = example(
+    program.command("setup").description("set a package manager up to ask for tokens itself"),
+    "codeartifact-login setup pnpm",
+  );
   bind(
     example(
       registryOptions(
@@ -232,10 +235,14 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     () => import("./commands/diagnose.js"),
   );
 
-  const secrets = program
-    .command("secrets")
-    .description("per-project secrets kept outside the project (the .env holds only an id)")
-    .option("--project <dir>", "the project directory (default: the current one)");
+  const secrets = example(
+    program
+      .command("secrets")
+      .description("per-project secrets kept outside the project (the .env holds only an id)")
+      .option("--project <dir>", "the project directory (default: the current one)"),
+    "codeartifact-login secrets init",
+    "codeartifact-login secrets set CI_SECRET   # then use ${CI_SECRET} in the config",
+  );
   const secret = (name: string, description: string, ...examples: string[]) =>
     bind(
       example(secrets.command(name).description(description), ...examples),

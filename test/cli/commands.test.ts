@@ -16,15 +16,24 @@ describe("help, version and usage errors", () => {
     expect(result).toMatchObject({ status: 0, stdout: `${version}\n` });
   });
 
-  it.each(["login", "token", "exec", "setup pnpm", "logout", "status", "diagnose", "secrets set"])(
-    "`%s --help` describes the command with an example",
-    async (command) => {
-      const result = await sandbox().run([...command.split(" "), "--help"]);
-      expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/^Usage: codeartifact-login /);
-      expect(result.stdout).toContain("Examples:\n  $ ");
-    },
-  );
+  it.each([
+    "login",
+    "token",
+    "exec",
+    "setup",
+    "setup pnpm",
+    "logout",
+    "status",
+    "diagnose",
+    "secrets",
+    "secrets set",
+    "secrets list",
+  ])("`%s --help` describes the command with an example", async (command) => {
+    const result = await sandbox().run([...command.split(" "), "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: codeartifact-login /);
+    expect(result.stdout).toContain("Examples:\n  $ ");
+  });
 
   it.each([
     [["--bogus"], "error: unknown option '--bogus'"],
