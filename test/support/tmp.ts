@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 
 const created: string[] = [];
-let hooked = false;
 
 /** A fresh directory (real path, so macOS's /private prefix never confuses comparisons). */
 function removeCreated(): void {
@@ -14,13 +13,13 @@ function removeCreated(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+// Registered when this module is imported (a test file's collection), not at the first call: a
+// first call inside a test or hook could not register a file-level hook. Outside vitest (the demo,
+// the benchmark), the directories go when the process ends.
+if (process.env.VITEST) afterAll(removeCreated);
+else process.once("exit", removeCreated);
+
 export function makeTempDir(prefix = "cak-"): string {
-  if (!hooked) {
-    hooked = true;
-    // Under vitest, when the test file ends; elsewhere (the demo, the benchmark), when the process does.
-    if (process.env.VITEST) afterAll(removeCreated);
-    else process.once("exit", removeCreated);
-  }
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   created.push(dir);
   return dir;

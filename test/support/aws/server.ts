@@ -177,6 +177,8 @@ async function expectedSignature(
     region: auth.region,
     credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
     sha256,
+    // The JS SDK signs x-amz-content-sha256; botocore (the aws CLI) does not: sign as the client did.
+    applyChecksum: auth.signedHeaders.includes("x-amz-content-sha256"),
   });
   const signed = await signer.sign(request, {
     signingDate,
