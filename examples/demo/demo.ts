@@ -75,7 +75,7 @@ async function demo(setup: E2eSetup): Promise<void> {
   show(
     npmrc.replace(
       /(:_authToken=)(\S+)/g,
-      (_match, key: string, token: string) => `${key}${token.slice(0, 8)}… (${token.length} characters)`,
+      (_match, key: string, token: string) => `${key}[redacted] (${token.length} characters)`,
     ),
   );
 
