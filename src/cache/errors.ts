@@ -18,3 +18,15 @@ export class KeychainRequiredError extends CacheError {
     );
   }
 }
+
+/** The token cache directory cannot be used (a file in the way, no permission). */
+export class CacheDirError extends CacheError {
+  override name = "CacheDirError";
+  constructor(dir: string, problem: string, options?: ErrorOptions) {
+    super(
+      "CACHE_DIR_UNUSABLE",
+      `the token cache dir \`${dir}\` cannot be used: ${problem}. Point CODEARTIFACT_KEYRING_CACHE_DIR at a directory you can write, or set \`cache = none\``,
+      options,
+    );
+  }
+}

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { ensurePrivateDir } from "../configstore/files.js";
 import { keyDigest } from "./entry.js";
+import { CacheDirError } from "./errors.js";
 import { locksDir } from "./paths.js";
 
 export interface LockOptions {
@@ -37,8 +38,15 @@ export async function withKeyLock<T>(
   options: LockOptions = {},
 ): Promise<LockOutcome<T>> {
   const lockfile = await import("proper-lockfile");
-  ensurePrivateDir(cacheDirectory, { tighten: true });
-  ensurePrivateDir(locksDir(cacheDirectory), { tighten: true });
+  try {
+    ensurePrivateDir(cacheDirectory, { tighten: true });
+    ensurePrivateDir(locksDir(cacheDirectory), { tighten: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new CacheDirError(cacheDirectory, `\`${locksDir(cacheDirectory)}\` cannot be created (${code})`, {
+      cause: error,
+    });
+  }
   const path = lockPathFor(cacheDirectory, key);
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
@@ -53,7 +61,16 @@ export async function withKeyLock<T>(
       onCompromised: () => {},
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ELOCKED") {
+      throw new CacheDirError(
+        cacheDirectory,
+        `cannot take a lock in \`${locksDir(cacheDirectory)}\` (${code ?? String(error)})`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
   try {
     return { value: await fn(), locked: release !== undefined };

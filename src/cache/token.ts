@@ -1,8 +1,9 @@
 // Keyring-style tokens: served from the cache until they are about to expire, fetched once however
 // many callers ask at once (an in-process memo plus a cross-process lock per cache key), and a
 // still-valid cached token stands in when AWS has a transient failure.
+import { statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   type CodeArtifactError,
   EndpointTimeoutError,
@@ -17,7 +18,7 @@ import { KeychainUnavailableError } from "../configstore/backends/keychain.js";
 import { ensurePrivateDir } from "../configstore/files.js";
 import { Secret } from "../configstore/secret.js";
 import { type CacheEntry, cacheKey, DEFAULT_REFRESH_MARGIN_SECONDS, isFresh, isUnexpired } from "./entry.js";
-import { KeychainRequiredError } from "./errors.js";
+import { CacheDirError, KeychainRequiredError } from "./errors.js";
 import { type LockOptions, withKeyLock } from "./lock.js";
 import { cacheDir as defaultCacheDir } from "./paths.js";
 import { fileStore, keychainStore, type TokenStore } from "./stores.js";
@@ -168,6 +169,7 @@ export async function getTokenForRegistry(
 
   const margin = resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS;
   const dir = options.cacheDir ?? defaultCacheDir(env);
+  checkCacheDir(dir);
   const key = cacheKey(resolved.target, resolved.identity);
   const cache = openCache(mode, dir, options);
   const startedAt = now();
@@ -244,6 +246,26 @@ export async function getTokenForRegistry(
     return await work;
   } finally {
     inFlight.delete(key);
+  }
+}
+
+/**
+ * Fails in one line when the cache dir cannot be a directory (a file stands at it or above it), instead
+ * of a read warning followed by a raw `EEXIST` from creating the lock directory. Creates nothing.
+ */
+function checkCacheDir(dir: string): void {
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      if (statSync(path).isDirectory()) return;
+      throw new CacheDirError(dir, `\`${path}\` is a file, not a directory`);
+    } catch (error) {
+      if (error instanceof CacheDirError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") {
+        throw new CacheDirError(dir, `\`${path}\` cannot be read (${code})`, { cause: error });
+      }
+    }
+    if (dirname(path) === path) return;
   }
 }
 

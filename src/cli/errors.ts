@@ -3,6 +3,14 @@
 import { CodedError } from "../configstore/errors.js";
 import type { Output } from "./output.js";
 
+/** A command line that cannot work as given: exit code 2, like commander's own usage errors. */
+export class UsageError extends CodedError {
+  override name = "UsageError";
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}
+
 /** Whether an error is one of ours: typed, with a stable `code` and a message made for people. */
 export function isKnownError(error: unknown): error is CodedError {
   return error instanceof CodedError;
@@ -24,7 +32,7 @@ function causes(error: unknown): string[] {
   return chain;
 }
 
-/** Prints the error and returns the exit code (1). */
+/** Prints the error and returns the exit code: 2 for a usage error, else 1. */
 export function reportError(error: unknown, out: Output): number {
   if (isKnownError(error)) {
     out.error(oneLine(error));
@@ -35,5 +43,5 @@ export function reportError(error: unknown, out: Output): number {
     out.debug(error.stack ?? "");
     for (const cause of causes(error)) out.debug(`caused by: ${cause}`);
   }
-  return 1;
+  return error instanceof UsageError ? 2 : 1;
 }

@@ -11,17 +11,23 @@ export class GithubEnvError extends CodedError {
   }
 }
 
-/** Appends `values` to $GITHUB_ENV. */
-export async function exportToGithubEnv(
-  env: NodeJS.ProcessEnv,
-  values: Record<string, string>,
-): Promise<string> {
+/** The $GITHUB_ENV file; checked before anything is fetched, printed or written. */
+export function requireGithubEnv(env: NodeJS.ProcessEnv): string {
   const file = env.GITHUB_ENV;
   if (!file) {
     throw new GithubEnvError(
       "--github-env needs the GITHUB_ENV file that GitHub Actions sets: run it inside a workflow step",
     );
   }
+  return file;
+}
+
+/** Appends `values` to $GITHUB_ENV. */
+export async function exportToGithubEnv(
+  env: NodeJS.ProcessEnv,
+  values: Record<string, string>,
+): Promise<string> {
+  const file = requireGithubEnv(env);
   let text = "";
   for (const [name, value] of Object.entries(values)) {
     const delimiter = `ghadelimiter_${randomBytes(12).toString("hex")}`;

@@ -1,16 +1,11 @@
 // Commander wiring only: each command's code is imported when it runs, so `token` on a cache hit
 // loads neither the AWS SDK nor the other commands. Exit codes: 0 success, 1 failure, 2 usage.
 import { Command, CommanderError, Option } from "commander";
-import type { CommandContext } from "./context.js";
+import { reportError, UsageError } from "./errors.js";
 import { createOutput } from "./output.js";
+import { type Runner, runCommand } from "./run-command.js";
 import { VERSION } from "./version.js";
 
-type Runner = (
-  context: CommandContext,
-  options: Record<string, unknown>,
-  args: string[],
-  name: string,
-) => Promise<number>;
 type Loader = () => Promise<{ run: Runner }>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -62,35 +57,22 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     .option("--json", "machine-readable output on stdout (never a token, except `token --format json`)")
     .option("-q, --quiet", "print nothing on success")
     .option("-v, --verbose", "show where each setting came from, and stack traces")
-    .showHelpAfterError("(run with --help for usage)")
+    // One line per error: commander's message with the usage hint on the same line.
+    .configureOutput({
+      outputError: (text, write) => write(`${text.trimEnd()} (run with --help for usage)\n`),
+    })
     .exitOverride();
 
   const bind = (command: Command, load: Loader) =>
     command.action(async (...args: unknown[]) => {
       const self = args.at(-1) as Command;
-      const options = self.optsWithGlobals() as Record<string, unknown>;
       const positional = args.slice(0, -2).flat().map(String);
-      const out = createOutput({
-        json: Boolean(options.json),
-        quiet: Boolean(options.quiet),
-        verbose: Boolean(options.verbose),
-        env,
-      });
-      // The SDK's notice that its 2027 releases need Node 22 is for this tool's maintainers, not its users.
-      if (!options.verbose) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-      const context: CommandContext = {
-        out,
-        env,
-        cwd: process.cwd(),
-        ...(typeof options.config === "string" ? { configPath: options.config } : {}),
-      };
-      try {
-        const { run } = await load();
-        exitCode = await run(context, options, positional, self.name());
-      } catch (error) {
-        const { reportError } = await import("./errors.js");
-        exitCode = reportError(error, out);
-      }
+      exitCode = await runCommand(
+        async () => (await load()).run,
+        self.optsWithGlobals(),
+        positional,
+        self.name(),
+      );
     });
 
   bind(
@@ -167,7 +149,17 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   );
 
   const setup = example(
-    program.command("setup").description("set a package manager up to ask for tokens itself"),
+    program
+      .command("setup")
+      .description("set a package manager up to ask for tokens itself")
+      .argument("[target]")
+      .action((target?: string) => {
+        throw new UsageError(
+          target
+            ? `cannot set up \`${target}\`: the package manager to set up is \`codeartifact-login setup pnpm\``
+            : "`setup` needs what to set up: `codeartifact-login setup pnpm`",
+        );
+      }),
     "codeartifact-login setup pnpm",
   );
   bind(
@@ -239,7 +231,16 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     program
       .command("secrets")
       .description("per-project secrets kept outside the project (the .env holds only an id)")
-      .option("--project <dir>", "the project directory (default: the current one)"),
+      .option("--project <dir>", "the project directory (default: the current one)")
+      .argument("[action]")
+      .action((action?: string) => {
+        const actions = "init, set KEY, get KEY, list, delete KEY, clear or info";
+        throw new UsageError(
+          action
+            ? `unknown secrets action \`${action}\`: use ${actions}`
+            : `\`secrets\` needs an action: ${actions}`,
+        );
+      }),
     "codeartifact-login secrets init",
     "codeartifact-login secrets set CI_SECRET   # then use ${CI_SECRET} in the config",
   );
@@ -266,6 +267,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   secret("info", "where the id and the secrets live", "codeartifact-login secrets info");
 
   try {
+    const unknown = unknownCommand(program, argv.slice(2));
+    if (unknown) {
+      const names = program.commands.map((c) => c.name()).join(", ");
+      throw new UsageError(
+        `unknown command '${unknown}': the commands are ${names} (run with --help for usage)`,
+      );
+    }
     await program.parseAsync(argv as string[]);
     return exitCode;
   } catch (error) {
@@ -273,8 +281,34 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       // Help and version end with code 0; everything else commander rejects is a usage error.
       return error.exitCode === 0 ? 0 : 2;
     }
-    const { reportError } = await import("./errors.js");
     const verbose = argv.includes("--verbose") || argv.includes("-v");
     return reportError(error, createOutput({ json: false, quiet: false, verbose, env }));
   }
+}
+
+/**
+ * The first word of `args` that is neither an option, an option's value, nor a command, if any. `login`
+ * is the default command, so without this check commander would report an unknown command as
+ * "too many arguments for 'login'".
+ */
+function unknownCommand(program: Command, args: readonly string[]): string | undefined {
+  const login = program.commands.find((c) => c.name() === "login");
+  const options = [...program.options, ...(login?.options ?? [])];
+  const takesValue = new Set(
+    options
+      .filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.short, o.long].filter((f): f is string => !!f)),
+  );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") return undefined;
+    if (arg.startsWith("-")) {
+      if (!arg.includes("=") && takesValue.has(arg)) i += 1;
+      continue;
+    }
+    const known =
+      program.commands.some((c) => c.name() === arg || c.aliases().includes(arg)) || arg === "help";
+    return known ? undefined : arg;
+  }
+  return undefined;
 }

@@ -2,7 +2,6 @@
 // that is not CodeArtifact-shaped), else the ones the project's config files use.
 import type { LoadedConfig } from "../codeartifact/config.js";
 import { loadKeyringConfig } from "../codeartifact/config.js";
-import { InvalidCoordinatesError } from "../codeartifact/errors.js";
 import { makeTarget, normalizeRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
 import {
   type ResolvedRegistry,
@@ -13,6 +12,7 @@ import {
 import { parseTokenDuration } from "../codeartifact/settings.js";
 import { CodedError } from "../configstore/errors.js";
 import type { CommandContext } from "./context.js";
+import { UsageError } from "./errors.js";
 
 export interface RegistryFlags {
   registry?: string[];
@@ -79,7 +79,7 @@ export async function chooseRegistries(
   const urls = flags.registry ?? [];
   if (anyCoordinate) {
     if (urls.length !== 1 || coordinates.some((c) => c === undefined)) {
-      throw new InvalidCoordinatesError(
+      throw new UsageError(
         "explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository",
       );
     }
@@ -128,23 +128,32 @@ export async function chooseRegistries(
   return { config, registries, searched: discovered.searched };
 }
 
-/** Resolves every chosen registry with the shared config and the flags' overrides. */
+/**
+ * Resolves every chosen registry with the shared config and the flags' overrides. The config's
+ * warnings (unknown keys, equally specific sections, a second config file) are printed once, unless
+ * the command reports them itself; `--verbose` prints the lookup trace of `${…}` references.
+ */
 export async function resolveAll(
   context: CommandContext,
   selection: Selection,
   flags: RegistryFlags,
-  trace?: (line: string) => void,
+  options: { printWarnings?: boolean } = {},
 ): Promise<ResolvedRegistry[]> {
+  const { out } = context;
   const overrides = overridesOf(flags);
-  return Promise.all(
+  const resolved = await Promise.all(
     selection.registries.map((registry) =>
       resolveRegistry(registry.target, {
         config: selection.config,
         env: context.env,
         cwd: context.cwd,
         overrides,
-        ...(trace ? { trace: (e) => trace(`lookup \`${e.key}\` in ${e.backend}: ${e.outcome}`) } : {}),
+        trace: (e) => out.debug(`lookup \`${e.key}\` in ${e.backend}: ${e.outcome}`),
       }),
     ),
   );
+  if (options.printWarnings !== false) {
+    for (const warning of new Set(resolved.flatMap((r) => r.selection.warnings))) out.warn(warning);
+  }
+  return resolved;
 }

@@ -6,6 +6,7 @@ import { Secret } from "../configstore/secret.js";
 import {
   AccessDeniedError,
   CodeArtifactError,
+  ConfigError,
   DomainNotFoundError,
   EndpointTimeoutError,
   EndpointUnreachableError,
@@ -43,7 +44,7 @@ function httpOptions(settings: Settings) {
       settings.verify === false
         ? { rejectUnauthorized: false }
         : typeof settings.verify === "string"
-          ? { ca: readFileSync(settings.verify) }
+          ? { ca: readCaBundle(settings.verify) }
           : undefined;
     return {
       connectionTimeout: timeoutMs,
@@ -53,6 +54,20 @@ function httpOptions(settings: Settings) {
       ...(tls ? { httpsAgent: new Agent({ keepAlive: true, ...tls }) } : {}),
     };
   });
+}
+
+function readCaBundle(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      undefined,
+      undefined,
+      `\`verify = ${path}\`: the CA bundle cannot be read (${code}): check the path, or set \`verify = true\` to use the system's CAs`,
+      { cause: error },
+    );
+  }
 }
 
 /** Base credentials, then `role_arn` assumed on top when set. */

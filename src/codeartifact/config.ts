@@ -1,7 +1,7 @@
 // The sectioned config: `[codeartifact]` defaults plus `[codeartifact account="…" name="…"]` sections,
 // in INI (keyringrc.cfg-compatible), TOML or YAML, read into one model that keeps file:line for every
 // section and setting so errors and `diagnose` can point at them.
-import { existsSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { extname, join } from "node:path";
 import { ConfigFileError } from "../configstore/errors.js";
 import { parseIni } from "../configstore/ini.js";
@@ -245,15 +245,27 @@ export async function readKeyringConfig(
     const text = "path" in input ? await readTextFile(input.path) : input.text;
     if (format !== "ini") return buildConfig(await structuredSections(text, format, file), format, file);
     const document = parseIni(text, file ? { file } : {});
-    const raw = document.sections.map((section) => ({
-      header: section.name,
-      line: section.line,
-      entries: section.entries.map((entry) => ({
-        key: entry.key,
-        value: unquote(entry.value),
-        line: entry.line,
-      })),
-    }));
+    const raw = document.sections.map((section) => {
+      // Other tools' sections (keyringrc.cfg holds python keyring's own) are not ours to judge.
+      const ours = /^\s*codeartifact/i.test(section.name);
+      return {
+        header: section.name,
+        line: section.line,
+        entries: section.entries.map((entry) => {
+          // configparser keeps quotes; we remove one matching pair. A lone opening quote is a typo that
+          // would otherwise become part of a profile name or key, and fail far from here.
+          const value = entry.value.trim();
+          if (ours && /^["']/.test(value) && (value.length === 1 || value.at(-1) !== value[0])) {
+            throw new ConfigError(
+              file,
+              entry.line,
+              `\`${entry.key}\` in [${section.name}] has an unterminated quote: close it, or remove the quote`,
+            );
+          }
+          return { key: entry.key, value: unquote(entry.value), line: entry.line };
+        }),
+      };
+    });
     return buildConfig(raw, format, file);
   } catch (error) {
     if (error instanceof ConfigFileError) {
@@ -286,6 +298,19 @@ export interface LoadConfigOptions {
   platform?: NodeJS.Platform;
 }
 
+/**
+ * Whether something is at `path`: a file, or a link even when it dangles or loops, so a broken link
+ * in place of the config is reported instead of being skipped as "no config".
+ */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Where python keyring keeps keyringrc.cfg (keyring's `platform_.config_root()`). */
 export function pythonKeyringConfigPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
   if (platform === "win32") {
@@ -314,7 +339,7 @@ export async function loadKeyringConfig(options: LoadConfigOptions = {}): Promis
       ? { path: env.CODEARTIFACT_KEYRING_CONFIG, origin: "env" as const, how: "CODEARTIFACT_KEYRING_CONFIG" }
       : undefined;
   if (explicit) {
-    const exists = existsSync(explicit.path);
+    const exists = present(explicit.path);
     if (!exists) {
       throw new ConfigError(
         explicit.path,
@@ -334,11 +359,11 @@ export async function loadKeyringConfig(options: LoadConfigOptions = {}): Promis
     (name) => ({
       path: join(dir, name),
       origin: "user" as const,
-      exists: existsSync(join(dir, name)),
+      exists: present(join(dir, name)),
     }),
   );
   const python = pythonKeyringConfigPath(env, platform);
-  candidates.push({ path: python, origin: "python-keyring", exists: existsSync(python) });
+  candidates.push({ path: python, origin: "python-keyring", exists: present(python) });
   const found = candidates.filter((c) => c.exists);
   const chosen = found[0];
   if (!chosen) return { config: EMPTY_CONFIG, candidates, warnings };

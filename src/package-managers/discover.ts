@@ -4,7 +4,7 @@
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { normalizeRegistryUrl, parseRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
-import { RcFileError, PackageManagerError } from "./errors.js";
+import { PackageManagerError, RcFileError } from "./errors.js";
 import { expandNpmEnv, parseNpmrc } from "./ini-text.js";
 import { findProject, findUserNpmrc, npmEnvSetting, yarnRcFilename } from "./npmrc-locations.js";
 import { readConfigText } from "./private-file.js";

@@ -14,10 +14,10 @@ export {
   type RegistrySource,
 } from "./discover.js";
 export {
-  RcFileError,
   GitTrackedTargetError,
   PackageManagerError,
   type PackageManagerErrorCode,
+  RcFileError,
   TokenHelperConflictError,
   UnsafeValueError,
 } from "./errors.js";

@@ -43,8 +43,30 @@ export interface EditOutcome<D> {
 
 const MAX_LINKS = 40;
 
-/** The real path of `path`, following symlinks even when the final target does not exist yet. */
-export function resolveRealPath(path: string, depth = 0): string {
+/**
+ * The real path of `path`, following symlinks even when the final target does not exist yet.
+ *
+ * @throws {RcFileError} `FILE_IO` when the path cannot be resolved (a loop of symbolic links, a
+ *   component that is a file, no permission to search a directory).
+ */
+export function resolveRealPath(path: string): string {
+  try {
+    return realPathOf(path, 0);
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new RcFileError(
+      "FILE_IO",
+      resolve(path),
+      undefined,
+      errno === "ELOOP"
+        ? "is a loop of symbolic links: point the link at a real file, or name another file"
+        : `cannot be resolved (${errno ?? String(error)}): check the path`,
+      { cause: error },
+    );
+  }
+}
+
+function realPathOf(path: string, depth: number): string {
   const absolute = resolve(path);
   try {
     return realpathSync(absolute);
@@ -54,14 +76,14 @@ export function resolveRealPath(path: string, depth = 0): string {
   if (depth < MAX_LINKS) {
     try {
       if (lstatSync(absolute).isSymbolicLink()) {
-        return resolveRealPath(resolve(dirname(absolute), readlinkSync(absolute)), depth + 1);
+        return realPathOf(resolve(dirname(absolute), readlinkSync(absolute)), depth + 1);
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   }
   const parent = dirname(absolute);
-  return parent === absolute ? absolute : join(resolveRealPath(parent, depth + 1), basename(absolute));
+  return parent === absolute ? absolute : join(realPathOf(parent, depth + 1), basename(absolute));
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -94,7 +116,9 @@ export function readConfigText(file: string, format: "npmrc" | "yarnrc"): string
       "FILE_IO",
       file,
       undefined,
-      `cannot be read (${errno}): check its permissions`,
+      errno === "ELOOP"
+        ? "is a loop of symbolic links: point the link at a real file, or name another file"
+        : `cannot be read (${errno}): check its permissions`,
       {
         cause: error,
       },

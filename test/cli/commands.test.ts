@@ -43,11 +43,16 @@ describe("help, version and usage errors", () => {
     ],
     [["secrets", "get"], "error: missing required argument 'key'"],
     [["exec"], "error: missing required argument 'command'"],
-    [["nope"], "error: too many arguments for 'login'. Expected 0 arguments but got 1."],
-  ])("%j exits 2 with the usage hint", async (args, message) => {
+    [
+      ["nope"],
+      "error: unknown command 'nope': the commands are login, token, exec, setup, logout, status, diagnose, secrets",
+    ],
+    [["setup"], "error: `setup` needs what to set up: `codeartifact-login setup pnpm`"],
+  ])("%j exits 2 with the usage hint on the error's line", async (args, message) => {
     const result = await sandbox().run(args);
     expect(result.status).toBe(2);
-    expect(stderrLines(result.stderr)).toEqual([message, "(run with --help for usage)"]);
+    const hint = message.endsWith("`") ? "" : " (run with --help for usage)";
+    expect(stderrLines(result.stderr)).toEqual([`${message}${hint}`]);
   });
 });
 
@@ -101,7 +106,7 @@ describe("token", () => {
       "111122223333",
     ];
     const partial = await box.run(args);
-    expect(partial.status).toBe(1);
+    expect(partial.status).toBe(2);
     expect(stderrLines(partial.stderr)).toEqual([
       "error: explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository",
     ]);

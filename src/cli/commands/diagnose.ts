@@ -155,7 +155,9 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     ]),
   );
 
-  const resolved = await resolveAll(context, selection, flags, out.debug).catch((error) => error as Error);
+  const resolved = await resolveAll(context, selection, flags, { printWarnings: false }).catch(
+    (error) => error as Error,
+  );
   const registries = [];
   let failures = 0;
   if (!(resolved instanceof Error)) {

@@ -13,7 +13,7 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
   const [program, ...args] = command;
   if (!program) throw new Error("exec needs a command: codeartifact-login exec -- npm ci");
   const selection = await chooseRegistries(context, flags, { required: true });
-  const resolved = await resolveAll(context, selection, flags, out.debug);
+  const resolved = await resolveAll(context, selection, flags);
   const tokens = await tokensFor(context, resolved);
   const defaultRegistry = selection.registries.find((r) => r.scope === undefined)?.target.registryUrl;
   const childEnv = {

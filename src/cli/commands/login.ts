@@ -3,11 +3,10 @@
 import type { CachedAuthorizationToken } from "../../cache/token.js";
 import { getTokenForRegistry } from "../../cache/token.js";
 import type { ResolvedRegistry } from "../../codeartifact/resolve.js";
-import { CodedError } from "../../configstore/errors.js";
 import type { NpmrcEdit } from "../../package-managers/npmrc.js";
 import type { CommandContext } from "../context.js";
-import { oneLine } from "../errors.js";
-import { exportToGithubEnv } from "../github.js";
+import { oneLine, UsageError } from "../errors.js";
+import { exportToGithubEnv, requireGithubEnv } from "../github.js";
 import { describeExpiry, describeFileChange, printChanges, tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
 
@@ -22,13 +21,6 @@ interface LoginFlags extends RegistryFlags {
   githubEnv?: boolean;
 }
 
-class LoginUsageError extends CodedError {
-  override name = "LoginUsageError";
-  constructor(message: string) {
-    super("USAGE", message);
-  }
-}
-
 interface Outcome {
   resolved: ResolvedRegistry;
   origin: string;
@@ -38,14 +30,15 @@ interface Outcome {
 
 export async function run(context: CommandContext, flags: LoginFlags): Promise<number> {
   const { out, env } = context;
+  // Checked first: a run that fails must not have written anything.
+  if (flags.githubEnv) requireGithubEnv(env);
   const selection = await chooseRegistries(context, flags, { required: true });
   if ((flags.scope?.length || flags.defaultRegistry) && selection.registries.length !== 1) {
-    throw new LoginUsageError(
+    throw new UsageError(
       `--scope and --default-registry map one registry, and ${selection.registries.length} were found: pass one --registry`,
     );
   }
-  const resolvedAll = await resolveAll(context, selection, flags, out.debug);
-  for (const warning of new Set(resolvedAll.flatMap((r) => r.selection.warnings))) out.warn(warning);
+  const resolvedAll = await resolveAll(context, selection, flags);
 
   // Tokens are fetched concurrently; registries of one domain and identity share a single fetch.
   const outcomes: Outcome[] = await Promise.all(
@@ -89,13 +82,25 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
   }
   const editOptions = {
     ...(flags.force ? { force: true } : {}),
-    ...(flags.dryRun ? { dryRun: true } : {}),
     onNotice: (m: string) => out.info(m),
   };
   const files: { path: string; changed: boolean; created: boolean; changes: unknown[] }[] = [];
   let written = "";
   if (edits.length > 0) {
-    const npmrc = await applyNpmrcEdits(npmrcFile, edits, editOptions);
+    const { setYarnAuthTokens } = await import("../../package-managers/yarnrc.js");
+    const yarnEntries = succeeded.map((o) => ({
+      registryUrl: o.resolved.target.registryUrl,
+      token: o.token.token,
+    }));
+    const writeNpmrc = (dryRun: boolean) => applyNpmrcEdits(npmrcFile, edits, { ...editOptions, dryRun });
+    const writeYarnrc = (dryRun: boolean) =>
+      setYarnAuthTokens(undefined, yarnEntries, { ...editOptions, env, dryRun });
+    // Two files: check both (parse, git, modes) before writing either, so a bad one leaves both untouched.
+    if (flags.yarn && !flags.dryRun) {
+      await writeNpmrc(true);
+      await writeYarnrc(true);
+    }
+    const npmrc = await writeNpmrc(Boolean(flags.dryRun));
     files.push({
       path: npmrc.realFile,
       changed: npmrc.changed,
@@ -105,12 +110,7 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
     written = describeFileChange(npmrc.realFile, npmrc.changed, flags.dryRun, env);
     if (flags.dryRun) printChanges(out, npmrc.realFile, npmrc.changes, env);
     if (flags.yarn) {
-      const { setYarnAuthTokens } = await import("../../package-managers/yarnrc.js");
-      const yarn = await setYarnAuthTokens(
-        undefined,
-        succeeded.map((o) => ({ registryUrl: o.resolved.target.registryUrl, token: o.token.token })),
-        { ...editOptions, env },
-      );
+      const yarn = await writeYarnrc(Boolean(flags.dryRun));
       files.push({
         path: yarn.realFile,
         changed: yarn.changed,

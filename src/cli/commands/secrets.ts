@@ -75,6 +75,12 @@ export async function run(
       return 0;
     }
     case "set": {
+      if (!(await secrets.info()).id) {
+        throw new CodedError(
+          "USER_SECRETS_NOT_INITIALISED",
+          `${projectDir} has no user secrets yet: run \`codeartifact-login secrets init\` first`,
+        );
+      }
       const raw = process.stdin.isTTY
         ? await promptHidden(`value for ${key}: `)
         : await readAll(process.stdin);

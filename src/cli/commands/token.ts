@@ -1,7 +1,7 @@
 // `token`: the one command that prints a token, on stdout, and nothing else there.
 import { getTokenForRegistry } from "../../cache/token.js";
 import type { CommandContext } from "../context.js";
-import { exportToGithubEnv } from "../github.js";
+import { exportToGithubEnv, requireGithubEnv } from "../github.js";
 import { chooseRegistries, NoRegistryError, type RegistryFlags, resolveAll } from "../registries.js";
 
 interface TokenFlags extends RegistryFlags {
@@ -11,6 +11,8 @@ interface TokenFlags extends RegistryFlags {
 
 export async function run(context: CommandContext, flags: TokenFlags): Promise<number> {
   const { out } = context;
+  // Checked first: a run that fails must not have printed the token.
+  if (flags.githubEnv) requireGithubEnv(context.env);
   const selection = await chooseRegistries(context, flags, { required: true });
   const domains = new Set(
     selection.registries.map((r) => `${r.target.domain}/${r.target.domainOwner}/${r.target.region}`),
@@ -24,7 +26,6 @@ export async function run(context: CommandContext, flags: TokenFlags): Promise<n
     context,
     { ...selection, registries: selection.registries.slice(0, 1) },
     flags,
-    out.debug,
   );
   if (!resolved) throw new NoRegistryError("no registry to get a token for: pass --registry URL");
   const result = await getTokenForRegistry(resolved, {

@@ -1,0 +1,51 @@
+// Running one command: its output, its context, and the one place its failure becomes an exit code.
+// Shared by the commander wiring (main.ts) and the short way of `token` (token-entry.ts), so both
+// behave the same by construction.
+import type { CommandContext } from "./context.js";
+import { reportError } from "./errors.js";
+import { createOutput } from "./output.js";
+
+/** What every command module exports. */
+export type Runner = (
+  context: CommandContext,
+  options: Record<string, unknown>,
+  args: string[],
+  name: string,
+) => Promise<number>;
+
+/** The global options every command understands. */
+export interface GlobalOptions {
+  json?: unknown;
+  quiet?: unknown;
+  verbose?: unknown;
+  config?: unknown;
+}
+
+/** Runs the command `load` gives, with `options` as commander parsed them; resolves to the exit code. */
+export async function runCommand(
+  load: () => Promise<Runner>,
+  options: GlobalOptions & Record<string, unknown>,
+  args: string[],
+  name: string,
+): Promise<number> {
+  const env = process.env;
+  const out = createOutput({
+    json: Boolean(options.json),
+    quiet: Boolean(options.quiet),
+    verbose: Boolean(options.verbose),
+    env,
+  });
+  // The SDK's notice that its 2027 releases need Node 22 is for this tool's maintainers, not its users.
+  if (!options.verbose) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const context: CommandContext = {
+    out,
+    env,
+    cwd: process.cwd(),
+    ...(typeof options.config === "string" ? { configPath: options.config } : {}),
+  };
+  try {
+    return await (await load())(context, options, args, name);
+  } catch (error) {
+    return reportError(error, out);
+  }
+}
