@@ -2,7 +2,6 @@
 // everywhere: atomically (temp file + rename, so a reader or a crash never sees half a file),
 // 0600, in a directory that is 0700 when we create it.
 import { chmodSync, mkdirSync, statSync } from "node:fs";
-import writeFileAtomicLib from "write-file-atomic";
 
 /** Owner-only permissions for files that hold secrets. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -30,6 +29,11 @@ export async function writePrivateFile(
   data: string | Buffer,
   options: { mode?: number } = {},
 ): Promise<void> {
+  // Imported here: a process served from the cache writes nothing and need not load it.
+  type WriteFileAtomic = typeof import("write-file-atomic");
+  const { default: writeFileAtomicLib } = (await import("write-file-atomic")) as unknown as {
+    default: WriteFileAtomic;
+  };
   await writeFileAtomicLib(path, data, { mode: options.mode ?? PRIVATE_FILE_MODE });
   // write-file-atomic creates the temp file with `mode`, then the umask may loosen nothing but can
   // tighten; an existing file's mode is replaced by the temp file's, so enforce the exact mode.

@@ -10,6 +10,9 @@
 // default Linux store silently falls back to the kernel keyutils store (gone on reboot, flaky as
 // root): the Secret Service store is pinned on Linux.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { ConfigStoreError } from "../errors.js";
 import type { Backend } from "../types.js";
 
@@ -52,7 +55,9 @@ const probes = new Map<string, Promise<KeychainProbe>>();
 let binding: Promise<Binding> | undefined;
 
 function loadBinding(): Promise<Binding> {
-  binding ??= import("@napi-rs/keyring");
+  // `require`, not `import()`: through its ES module loader Node 20 takes ~25 ms longer to load this
+  // CommonJS binding, which every keychain cache hit pays (BENCHMARKS.md).
+  binding ??= Promise.resolve().then(() => createRequire(import.meta.url)("@napi-rs/keyring") as Binding);
   return binding;
 }
 
@@ -62,12 +67,26 @@ function locationOf(platform: NodeJS.Platform, store: string): string {
   return store === "keyutils" ? "kernel keyutils" : "Secret Service";
 }
 
+const NO_SESSION_BUS = "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service";
+
+/**
+ * Why the Secret Service cannot be reached, known without loading the binding: on Linux, libdbus
+ * finds the session bus only through DBUS_SESSION_BUS_ADDRESS or `$XDG_RUNTIME_DIR/bus` (X11
+ * autolaunch is compiled out). Checked first so a headless CI job does not pay for the binding.
+ */
+function missingSessionBus(platform: NodeJS.Platform, store: string): string | undefined {
+  if (platform !== "linux" || store !== "secret-service" || process.platform !== "linux") return undefined;
+  const { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: runtime } = process.env;
+  if (address || (runtime && existsSync(join(runtime, "bus")))) return undefined;
+  return NO_SESSION_BUS;
+}
+
 function reasonOf(error: unknown): string {
   const message = String((error as Error)?.message ?? error)
     .split("\n")[0]
     ?.trim();
   if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/i.test(message ?? "")) {
-    return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service";
+    return NO_SESSION_BUS;
   }
   // A locked keyring asks for a prompt nobody can answer; a missing one needs a prompt to be created.
   if (/prompt was dismissed|locked|no result found/i.test(message ?? "")) {
@@ -94,6 +113,8 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
     let pending = probes.get(probeKey);
     if (!pending) {
       pending = (async (): Promise<KeychainProbe> => {
+        const noBus = missingSessionBus(platform, store);
+        if (noBus) return { available: false, reason: noBus };
         try {
           const { AsyncEntry } = await loadBinding();
           const account = `probe-${randomBytes(8).toString("hex")}`;
@@ -115,6 +136,8 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
   };
 
   const entry = async (key: string) => {
+    const noBus = missingSessionBus(platform, store);
+    if (noBus) throw new KeychainUnavailableError(noBus);
     const { AsyncEntry } = await loadBinding();
     return new AsyncEntry(options.service, key, entryOptions);
   };

@@ -1,4 +1,4 @@
-import type { SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import { BackendError, type BackendOperation } from "../errors.js";
 import type { WritableBackend } from "../types.js";
 
@@ -14,9 +14,19 @@ export interface SsmOptions {
   /** A custom endpoint (a VPC endpoint, a test server). */
   endpoint?: string;
   /** @default the SDK's default credential chain */
-  credentials?: SSMClientConfig["credentials"];
-  /** A client to use instead of creating one (then region, endpoint and credentials are ignored). */
-  client?: SSMClient;
+  credentials?: SsmCredentials | (() => Promise<SsmCredentials>);
+  /**
+   * A client to use instead of creating one (then region, endpoint and credentials are ignored): an
+   * `SSMClient` of @aws-sdk/client-ssm. Typed by shape, so the published types need no AWS SDK.
+   */
+  client?: { send(command: never): Promise<unknown> };
+}
+
+/** AWS credentials, as the SDK takes them. */
+export interface SsmCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
 }
 
 /** The characters SSM allows in a parameter name. */
@@ -39,7 +49,7 @@ export function fromSsm(options: SsmOptions): WritableBackend {
       session = import("@aws-sdk/client-ssm").then((sdk) => ({
         sdk,
         client:
-          options.client ??
+          (options.client as SSMClient | undefined) ??
           new sdk.SSMClient({
             ...(options.region !== undefined ? { region: options.region } : {}),
             ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
