@@ -89,7 +89,7 @@ async function startup(bench: Bench) {
   const { bundled, external, aws } = bench;
   const fileEnv = { ...isolatedHome().env, ...aws.env() };
   // For reference: what merely being an ES module costs (this package is made of them).
-  const emptyModule = join(bench.scratch, "empty.mjs");
+  const emptyModule = join(bench.scratch, "empty.cjs");
   writeFileSync(emptyModule, "");
   const commands: Command[] = [
     { name: "floor", argv: [node, "-e", "0"], env: fileEnv },
@@ -270,7 +270,7 @@ const LIST_LOADED = `data:text/javascript,${encodeURIComponent(
   ].join("\n"),
 )}`;
 
-/** The files a command's process loads from its package and dependencies: `dist/token.js`, `@napi-rs/keyring/index.js`. */
+/** The files a command's process loads from its package and dependencies: `dist/token.cjs`, `@napi-rs/keyring/index.js`. */
 async function loadedFiles(command: Command): Promise<string[]> {
   const argv = [command.argv[0] as string, `--import=${LIST_LOADED}`, ...command.argv.slice(1)];
   const result = await runProcess({ ...command, argv });

@@ -98,8 +98,8 @@ async function importedPackages(dist: string): Promise<Set<string>> {
 
 /**
  * Builds `variant` into `.bench/<variant>/package/dist` and stages it as `npm pack` would see it:
- * package.json without scripts or devDependencies, and for the bundled build, `dependencies` cut
- * down to what dist/ still imports (the change package.json itself needs when bundling is kept).
+ * package.json without scripts or devDependencies, its `dependencies` exactly what that build's dist/
+ * imports (for the bundled build, the native keychain binding alone).
  */
 export async function buildAndStage(
   root: string,
@@ -125,29 +125,28 @@ export async function buildAndStage(
   }
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown> & {
     dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
   };
+  // Every package dist/ still imports is a runtime dependency of the staged package, with the range
+  // package.json gives it (the bundled ones are devDependencies of the repository).
+  const ranges = { ...manifest.devDependencies, ...manifest.dependencies };
+  const imported = await importedPackages(join(staged, "dist"));
+  const missing = [...imported].filter((name) => ranges[name] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`dist/ (${variant}) imports packages package.json does not know: ${missing.join(", ")}`);
+  }
+  const bundledButDeclared = Object.keys(manifest.dependencies ?? {}).filter((name) => !imported.has(name));
+  manifest.dependencies = Object.fromEntries(
+    [...imported].sort().map((name) => [name, ranges[name] as string]),
+  );
   delete manifest.scripts;
   delete manifest.devDependencies;
-  const declared = Object.keys(manifest.dependencies ?? {});
-  const imported = await importedPackages(join(staged, "dist"));
-  const missing = [...imported].filter((name) => !declared.includes(name));
-  if (missing.length > 0) {
-    throw new Error(
-      `dist/ (${variant}) imports packages package.json does not declare: ${missing.join(", ")}`,
-    );
-  }
-  const bundledButDeclared = variant === "bundled" ? declared.filter((name) => !imported.has(name)) : [];
-  if (variant === "bundled") {
-    manifest.dependencies = Object.fromEntries(
-      Object.entries(manifest.dependencies ?? {}).filter(([name]) => imported.has(name)),
-    );
-  }
   writeFileSync(join(staged, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return {
     variant,
     staged,
     bin: join(staged, "bin", "codeartifact-login.js"),
-    helper: join(staged, "dist", "pnpm-token-helper.js"),
+    helper: join(staged, "dist", "pnpm-token-helper.cjs"),
     dependencies: Object.keys(manifest.dependencies ?? {}),
     bundledButDeclared,
     footprint: { tarball: "", packedBytes: 0, unpackedBytes: 0, files: 0 },
@@ -214,7 +213,7 @@ export function packAndInstall(pkg: BuiltPackage, npmEnv: NodeJS.ProcessEnv, pro
   return {
     ...pkg,
     bin: join(installed, "bin", "codeartifact-login.js"),
-    helper: join(installed, "dist", "pnpm-token-helper.js"),
+    helper: join(installed, "dist", "pnpm-token-helper.cjs"),
     footprint,
   };
 }

@@ -1,7 +1,7 @@
 // What the cache holds per key, how it is (de)serialised, and when a cached token is still good.
-import { createHash } from "node:crypto";
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
 import type { Identity } from "../codeartifact/resolve.js";
+import { fingerprint } from "../configstore/fingerprint.js";
 
 /** Version of the stored entry format; an entry of another version counts as absent. */
 export const ENTRY_VERSION = 1;
@@ -25,9 +25,9 @@ export function cacheKey(
   return parts.join("|");
 }
 
-/** A short, file-name-safe digest of a cache key. */
+/** A short, file-name-safe digest of a cache key (an entry names its full key, checked on read). */
 export function keyDigest(key: string): string {
-  return createHash("sha256").update(key).digest("hex").slice(0, 32);
+  return fingerprint(key);
 }
 
 export interface CacheEntry {

@@ -1,8 +1,7 @@
 // Keyring-style tokens: served from the cache until they are about to expire, fetched once however
 // many callers ask at once (an in-process memo plus a cross-process lock per cache key), and a
 // still-valid cached token stands in when AWS has a transient failure.
-import { statSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   type CodeArtifactError,
@@ -101,7 +100,12 @@ function openCache(mode: Exclude<CacheMode, "none">, dir: string, options: Cache
 async function announce(dir: string, store: TokenStore, reason: string | undefined, options: CacheOptions) {
   if (!options.onNotice) return;
   const marker = join(dir, "store");
-  const said = await readFile(marker, "utf8").catch(() => "");
+  let said = "";
+  try {
+    said = readFileSync(marker, "utf8");
+  } catch {
+    // Never said.
+  }
   if (said === store.kind) return;
   options.onNotice(
     store.kind === "keychain"
@@ -110,7 +114,7 @@ async function announce(dir: string, store: TokenStore, reason: string | undefin
   );
   try {
     ensurePrivateDir(dir, { tighten: true });
-    await writeFile(marker, store.kind, { mode: 0o600 });
+    writeFileSync(marker, store.kind, { mode: 0o600 });
   } catch {
     // Not remembering only means saying it again next time.
   }

@@ -1,7 +1,6 @@
 // Passing a token to later GitHub Actions steps: the runner reads `NAME<<DELIMITER` blocks from the
 // file $GITHUB_ENV (a random delimiter, so no value can end the block early).
-import { randomBytes } from "node:crypto";
-import { appendFile } from "node:fs/promises";
+import { appendFileSync } from "node:fs";
 import { CodedError } from "../configstore/errors.js";
 
 export class GithubEnvError extends CodedError {
@@ -28,11 +27,13 @@ export async function exportToGithubEnv(
   values: Record<string, string>,
 ): Promise<string> {
   const file = requireGithubEnv(env);
+  // Loaded here: `token` imports this module, and crypto costs a warm run ~4 ms.
+  const { randomBytes } = await import("node:crypto");
   let text = "";
   for (const [name, value] of Object.entries(values)) {
     const delimiter = `ghadelimiter_${randomBytes(12).toString("hex")}`;
     text += `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
   }
-  await appendFile(file, text);
+  appendFileSync(file, text);
   return file;
 }

@@ -1,20 +1,29 @@
-// The program pnpm's token helpers run: `node pnpm-token-helper.js REGISTRY_URL`. pnpm 9/10 use its
+// The program pnpm's token helpers run: `node pnpm-token-helper.cjs REGISTRY_URL`. pnpm 9/10 use its
 // trimmed stdout as the whole Authorization header, so stdout carries `Bearer <token>` and nothing
 // else; any failure is one line on stderr and exit 1. A cache hit loads no AWS SDK and no CLI code.
 import { getTokenForRegistry } from "../cache/token.js";
 import { resolveRegistry } from "../codeartifact/resolve.js";
 
-const registry = process.argv[2];
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const say = (message: string) =>
   process.stderr.write(`codeartifact-keyring (pnpm token helper): ${message}\n`);
 
-try {
-  if (!registry) throw new Error("no registry URL given: reinstall with `codeartifact-login setup pnpm`");
-  const resolved = await resolveRegistry(registry);
-  const { token } = await getTokenForRegistry(resolved, { onWarning: say });
-  process.stdout.write(`Bearer ${token.reveal()}\n`);
-} catch (error) {
-  say(`${registry ?? ""}: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, " ")}`);
-  process.exitCode = 1;
+/** Prints `Bearer <token>` for `registry`; resolves to the exit code. (No top-level await: this builds as CommonJS.) */
+async function main(registry: string | undefined): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  try {
+    if (!registry) throw new Error("no registry URL given: reinstall with `codeartifact-login setup pnpm`");
+    const resolved = await resolveRegistry(registry);
+    const { token } = await getTokenForRegistry(resolved, { onWarning: say });
+    process.stdout.write(`Bearer ${token.reveal()}\n`);
+    return 0;
+  } catch (error) {
+    say(
+      `${registry ? `${registry}: ` : ""}${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, " ")}`,
+    );
+    return 1;
+  }
 }
+
+main(process.argv[2]).then((code) => {
+  process.exitCode = code;
+});

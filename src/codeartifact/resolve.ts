@@ -1,8 +1,8 @@
 // From a registry (URL or coordinates) to everything needed to get its token: the target, the
 // settings chosen for it (with where each came from), and the identity that will ask AWS.
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { fromEnv } from "../configstore/backends/env.js";
+import { fingerprint } from "../configstore/fingerprint.js";
 import { interpolate } from "../configstore/interpolate.js";
 import { ConfigStore } from "../configstore/store.js";
 import type { Backend } from "../configstore/types.js";
@@ -239,8 +239,9 @@ export async function resolveSettings(
   return { settings, sources };
 }
 
+/** Keeps key ids (not secrets, but not for display either) out of cache keys. */
 function hash(value: string): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, 16);
+  return fingerprint(value);
 }
 
 function maskKeyId(id: string): string {

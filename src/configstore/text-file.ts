@@ -1,7 +1,8 @@
 // Reading a settings file as text, with the checks every reader needs: absent vs unreadable vs a
 // directory, a size limit (a config file is small; a huge one is a mistake or an attack), and text
 // that really is UTF-8 text (a NUL byte or invalid UTF-8 means someone pointed us at a binary).
-import { open } from "node:fs/promises";
+// Synchronous reads of a small file: node:fs/promises alone costs a warm CLI run ~1.4 ms to load.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ConfigFileError } from "./errors.js";
 
 /** Config files larger than this are refused. */
@@ -16,14 +17,14 @@ const BOM = "\uFEFF";
  * `CONFIG_PARSE` when the bytes are not text.
  */
 export async function readTextFile(path: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(path, "r");
+    fd = openSync(path, "r");
   } catch (error) {
     throw fileError(path, error);
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (info.isDirectory()) {
       throw new ConfigFileError(
         "CONFIG_UNREADABLE",
@@ -37,7 +38,7 @@ export async function readTextFile(path: string): Promise<string> {
     let total = 0;
     for (;;) {
       const buffer = Buffer.alloc(Math.min(64 * 1024, MAX_CONFIG_BYTES + 1 - total));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
@@ -55,7 +56,7 @@ export async function readTextFile(path: string): Promise<string> {
     if (error instanceof ConfigFileError) throw error;
     throw fileError(path, error);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -209,7 +209,7 @@ describe("the file store", () => {
     expect(statSync(tokens).mode & 0o777).toBe(0o700);
     const files = readdirSync(tokens);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^[0-9a-f]{32}\.json$/);
+    expect(files[0]).toMatch(/^[0-9a-f]{16}\.json$/);
     expect(statSync(join(tokens, files[0] as string)).mode & 0o777).toBe(0o600);
     const entry = JSON.parse(readFileSync(join(tokens, files[0] as string), "utf8"));
     expect(entry).toMatchObject({
@@ -263,6 +263,6 @@ describe("the file store", () => {
       { kind: "profile", key: "profile:dev", description: "profile dev" },
     );
     expect(key).toBe("v1|corp|111122223333|us-east-1|profile:dev");
-    expect(keyDigest(key)).toMatch(/^[0-9a-f]{32}$/);
+    expect(keyDigest(key)).toMatch(/^[0-9a-f]{16}$/);
   });
 });

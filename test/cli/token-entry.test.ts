@@ -1,4 +1,4 @@
-// `token` with plain flags takes the short way (bin → dist/token.js, no commander): it must answer
+// `token` with plain flags takes the short way (bin → dist/token.cjs, no commander): it must answer
 // exactly as the full CLI does, and hand everything else to the full CLI.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -79,25 +79,31 @@ describe("the short way answers as the full CLI does", () => {
 });
 
 describe("a cache hit loads one file of this package and nothing of its dependencies", () => {
+  // Files loaded through either loader: an ES module resolve hook, and, at exit, require's cache.
   const HOOK = `data:text/javascript,${encodeURIComponent(
-    `import { register } from "node:module"; register(${JSON.stringify(
-      `data:text/javascript,${encodeURIComponent(
-        "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }",
-      )}`,
-    )});`,
+    `import { register } from "node:module"; import { createRequire } from "node:module";
+     register(${JSON.stringify(
+       `data:text/javascript,${encodeURIComponent(
+         "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }",
+       )}`,
+     )});
+     const { cache } = createRequire("/");
+     process.on("exit", () => { for (const file of Object.keys(cache)) process.stderr.write("LOADED file://" + file + "\\n"); });`,
   )}`;
   const loaded = (stderr: string) =>
     stderr
       .split("\n")
       .filter((line) => line.startsWith("LOADED "))
-      .map((line) => line.slice("LOADED ".length).replace(pathToFileURL(ROOT).href, ""));
+      .map((line) => line.slice("LOADED ".length).replace(pathToFileURL(ROOT).href, ""))
+      .filter((file, index, all) => all.indexOf(file) === index)
+      .sort();
 
   it.each([
     [
       [BIN, "token", "--registry", REGISTRY],
-      ["/bin/codeartifact-login.js", "/dist/token.js"],
+      ["/bin/codeartifact-login.js", "/dist/token.cjs"],
     ],
-    [[join(ROOT, "dist/pnpm-token-helper.js"), REGISTRY], ["/dist/pnpm-token-helper.js"]],
+    [[join(ROOT, "dist/pnpm-token-helper.cjs"), REGISTRY], ["/dist/pnpm-token-helper.cjs"]],
   ])("%j", async (args, expected) => {
     const box = sandbox();
     expect((await box.run(["token", "--registry", REGISTRY])).status).toBe(0);

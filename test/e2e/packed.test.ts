@@ -37,7 +37,7 @@ describe("the packed package through npx (flow 8)", () => {
         "package.json",
         "bin/codeartifact-login.js",
         "dist/cli.js",
-        "dist/pnpm-token-helper.js",
+        "dist/pnpm-token-helper.cjs",
       ]),
     );
     expect(paths.filter((p) => /^(src|test|examples|bench|scripts)\//.test(p))).toEqual([]);

@@ -242,7 +242,7 @@ describe("secret hygiene: every command and error path with a known token", () =
       path === w.path(".yarnrc.yml") ||
       path === alt ||
       path === githubEnv ||
-      /\/\.cache\/codeartifact-keyring\/tokens\/[0-9a-f]{32}\.json$/.test(path)
+      /\/\.cache\/codeartifact-keyring\/tokens\/[0-9a-f]{16}\.json$/.test(path)
         ? ["token"]
         : /\/\.config\/codeartifact-keyring\/user-secrets\/[0-9a-f-]{36}\/secrets\.json$/.test(path)
           ? ["user secret"]

@@ -142,7 +142,7 @@ function classify(
   for (const dir of [w.home, join(w.cacheDir, "tokens"), join(w.cacheDir, "locks")]) {
     for (const name of existsSync(dir) ? readdirSync(dir) : []) {
       const full = join(dir, name);
-      if (/^\.(npmrc|yarnrc\.yml)\.\d+$|^[0-9a-f]{32}\.json\.\d+$|\.lock$/.test(name)) {
+      if (/^\.(npmrc|yarnrc\.yml)\.\d+$|^[0-9a-f]{16}\.json\.\d+$|\.lock$/.test(name)) {
         leftovers.push(
           `${name}${statSync(full).isFile() ? ` (mode ${(statSync(full).mode & 0o777).toString(8)})` : ""}`,
         );
@@ -267,7 +267,7 @@ describe(`SIGKILL during writes: ${KILL_RUNS} runs (KILL_RUNS), ${PARALLEL} at a
       ),
       halfWrittenOrLost: failures.length,
       leftoverTempFilesAndLocks: leftovers.length,
-      leftoverKinds: [...new Set(leftovers.map((l) => l.replace(/[0-9a-f]{32}|\d{5,}/g, "…")))],
+      leftoverKinds: [...new Set(leftovers.map((l) => l.replace(/[0-9a-f]{16}|\d{5,}/g, "…")))],
       calibration: { ...totalMs, writeWindowMs: writeMs },
     };
     console.log(`kill loop: ${JSON.stringify(summary, null, 2)}`);

@@ -3,15 +3,24 @@
 // checks every case makes (one line, no stack trace), and the loop counts that CI raises.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join, relative } from "node:path";
 import { cacheKey, keyDigest, serializeEntry } from "../../src/cache/entry.js";
 import { parseRegistryUrl } from "../../src/codeartifact/registry-url.js";
 import { describeIdentity } from "../../src/codeartifact/resolve.js";
 import type { FakeAws } from "../support/aws/index.js";
-import { BIN, type RunResult, runCli, stderrLines } from "../support/run.js";
-import { isolatedHome } from "../support/tmp.js";
+import { BIN, ROOT, type RunResult, runCli, stderrLines } from "../support/run.js";
+import { isolatedHome, makeTempDir } from "../support/tmp.js";
 
 /** Loop sizes: the issue's figures in CI (`CI` set), smaller for a developer's `npm test`. */
 const inCi = Boolean(process.env.CI);
@@ -189,11 +198,29 @@ const NOBODY = 65_534;
  * Runs the built CLI in `world` as an unprivileged user when this process is root (the world is
  * handed to that user first), as this user otherwise: for cases that need permission bits to bite.
  */
+/**
+ * The built package copied where `nobody` can read it: the checkout itself may sit in a directory
+ * only its owner can enter (`mktemp -d` makes them 0700).
+ */
+let readableBin: string | undefined;
+function binForNobody(): string {
+  if (!readableBin) {
+    const dir = makeTempDir("cak-unprivileged-");
+    for (const part of ["package.json", "bin", "dist", join("node_modules", "@napi-rs")]) {
+      cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+    }
+    chmodSync(dir, 0o755);
+    execFileSync("chmod", ["-R", "a+rX", dir]);
+    readableBin = join(dir, relative(ROOT, BIN));
+  }
+  return readableBin;
+}
+
 export function runCliUnprivileged(world: World, args: string[]): Promise<RunResult> {
   if (!isRoot) return world.cli(args);
   execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, world.home]);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [binForNobody(), ...args], {
       cwd: world.project,
       env: world.env,
       uid: NOBODY,

@@ -12,11 +12,11 @@ interface SetupFlags extends RegistryFlags {
   force?: boolean;
 }
 
-/** The built helper entry, next to this chunk's parent (dist/pnpm-token-helper.js). */
+/** The built helper entry, next to this chunk's parent (dist/pnpm-token-helper.cjs). */
 export function helperScript(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // Chunks live in dist/chunks/; the entry points in dist/.
-  return join(here.endsWith("chunks") ? dirname(here) : here, "pnpm-token-helper.js");
+  return join(here.endsWith("chunks") ? dirname(here) : here, "pnpm-token-helper.cjs");
 }
 
 export async function run(context: CommandContext, flags: SetupFlags): Promise<number> {

@@ -9,7 +9,6 @@
 // the keychain works, which keeps the warm path to one round trip. And with no D-Bus session the
 // default Linux store silently falls back to the kernel keyutils store (gone on reboot, flaky as
 // root): the Secret Service store is pinned on Linux.
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -116,7 +115,7 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
         const noBus = missingSessionBus(platform, store);
         if (noBus) return { available: false, reason: noBus };
         try {
-          const { AsyncEntry } = await loadBinding();
+          const [{ AsyncEntry }, { randomBytes }] = await Promise.all([loadBinding(), import("node:crypto")]);
           const account = `probe-${randomBytes(8).toString("hex")}`;
           const value = randomBytes(16).toString("hex");
           const entry = new AsyncEntry(options.service, account, entryOptions);
