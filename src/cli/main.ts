@@ -173,6 +173,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         { overrides: false },
       )
         .option("--remove", "remove the helpers instead")
+        .option(
+          "--npmrc <path>",
+          "where the tokenHelper lines go (default: the user .npmrc; pnpm 11+ also reads ~/.config/pnpm/auth.ini, which npm does not)",
+        )
         .option("--force", "write even into a user .npmrc that git tracks"),
       "codeartifact-login setup pnpm",
       "codeartifact-login setup pnpm --remove",

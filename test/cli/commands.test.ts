@@ -195,6 +195,18 @@ describe("setup pnpm", () => {
     expect(existsSync(helper)).toBe(false);
   });
 
+  it("--npmrc puts the lines in another user config file, such as pnpm 11+'s auth.ini", async () => {
+    const box = sandbox();
+    const authIni = box.path(".config", "pnpm", "auth.ini");
+    const setup = await box.run(["setup", "pnpm", "--registry", REGISTRY, "--npmrc", authIni]);
+    expect(setup.status, setup.stderr).toBe(0);
+    expect(readFileSync(authIni, "utf8")).toMatch(/:tokenHelper=\/.+\/pnpm-helpers\/token-[0-9a-f]{16}\n$/);
+    expect(existsSync(box.path(".npmrc"))).toBe(false);
+    const removed = await box.run(["setup", "pnpm", "--remove", "--npmrc", authIni]);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(readFileSync(authIni, "utf8")).toBe("");
+  });
+
   it("the helper fails with one line on stderr and nothing on stdout", async () => {
     const box = sandbox();
     await box.run(["setup", "pnpm", "--registry", REGISTRY]);

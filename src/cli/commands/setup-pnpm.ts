@@ -10,6 +10,7 @@ import { chooseRegistries, type RegistryFlags } from "../registries.js";
 interface SetupFlags extends RegistryFlags {
   remove?: boolean;
   force?: boolean;
+  npmrc?: string;
 }
 
 /** The built helper entry, next to this chunk's parent (dist/pnpm-token-helper.cjs). */
@@ -30,6 +31,7 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
       env,
       onNotice: notice,
       ...(flags.force ? { force: true } : {}),
+      ...(flags.npmrc ? { npmrcPath: flags.npmrc } : {}),
     });
     for (const warning of result.warnings) out.warn(warning);
     if (out.json)
@@ -53,6 +55,7 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
       program: { node: process.execPath, script: helperScript() },
       onNotice: notice,
       ...(flags.force ? { force: true } : {}),
+      ...(flags.npmrc ? { npmrcPath: flags.npmrc } : {}),
     },
   );
   for (const warning of result.warnings) out.warn(warning);
