@@ -4,7 +4,6 @@
 // (CI: 10,000); FC_SEED replays a failure. test/configstore/ini-python.test.ts and
 // test/package-managers/npmrc.property.test.ts hold the realistic-file properties; these add garbage
 // in, the differential at scale, and the editor's secret hygiene.
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -20,6 +19,7 @@ import { PackageManagerError, UnsafeValueError } from "../../src/package-manager
 import { parseNpmrc } from "../../src/package-managers/ini-text.js";
 import { registryNerfDart } from "../../src/package-managers/nerf-dart.js";
 import { applyNpmrcEdits, type NpmrcEdit, planNpmrcEdits } from "../../src/package-managers/npmrc.js";
+import { configparserDumps, configparserUnavailable, parseIniDump } from "../support/configparser.js";
 import { makeTempDir } from "../support/tmp.js";
 import { FC_RUNS, FC_SEED } from "./support.js";
 
@@ -209,57 +209,22 @@ const anyText = fc.oneof(
 );
 
 // ── the INI parser ──────────────────────────────────────────────────────────────────────────────────
-const PYTHON = `
-import configparser, io, json, sys
-out = []
-for text in json.loads(sys.stdin.read()):
-    cp = configparser.RawConfigParser(inline_comment_prefixes=("#", ";"))
-    try:
-        cp.read_file(io.StringIO(text, newline=None), source="<t>")
-        out.append({"ok": True, "defaults": [[k, v] for k, v in cp._defaults.items()],
-                    "sections": [[n, [[k, v] for k, v in s.items()]] for n, s in cp._sections.items()]})
-    except configparser.Error as e:
-        out.append({"ok": False})
-sys.stdout.write(json.dumps(out))
-`;
-const hasPython = spawnSync("python3", ["-c", "import configparser"], { stdio: "ignore" }).status === 0;
-if (!hasPython) console.log("properties: skipping the CPython differential: python3 is not on PATH");
-
-function ours(text: string) {
-  try {
-    const doc = parseIni(text);
-    const defaults = doc.sections.find((s) => s.name === "DEFAULT");
-    return {
-      ok: true,
-      defaults: defaults ? defaults.entries.map((e) => [e.key, e.value]) : [],
-      sections: doc.sections
-        .filter((s) => s.name !== "DEFAULT")
-        .map((s) => [s.name, s.entries.map((e) => [e.key, e.value])]),
-    };
-  } catch {
-    return { ok: false };
-  }
-}
+const noPython = configparserUnavailable();
+if (noPython) console.log(`properties: skipping the CPython differential: ${noPython}`);
 
 describe(`the INI parser: ${FC_RUNS} cases per property (ROBUSTNESS_FC_RUNS)`, () => {
-  it.skipIf(!hasPython)(
+  it.skipIf(noPython !== undefined)(
     "agrees with CPython's configparser on every generated file (one python3 run)",
     () => {
       // A leading BOM is a deliberate difference (ignored; Python fails), so it is dropped; NUL is not generated.
       const seed = FC_SEED ?? 9_2026;
       const files = fc.sample(iniFile, { numRuns: FC_RUNS, seed }).map((f) => f.replace(/^\ufeff/, ""));
-      const run = spawnSync("python3", ["-c", PYTHON], {
-        input: JSON.stringify(files),
-        encoding: "utf8",
-        maxBuffer: 256 * 1024 * 1024,
-      });
-      expect(run.status, run.stderr).toBe(0);
-      const expected = JSON.parse(run.stdout) as { ok: boolean }[];
+      const expected = configparserDumps(files);
       let failures = 0;
       const mismatches: { seed: number; input: string }[] = [];
       files.forEach((input, index) => {
         const py = expected[index];
-        const mine = ours(input);
+        const mine = parseIniDump(input);
         if (!py?.ok) failures += 1;
         tally("CPython differential", py?.ok ? "both parsed" : "both refused");
         if (JSON.stringify(mine) !== JSON.stringify(py) && mismatches.length < 3)

@@ -1,7 +1,7 @@
 // Shared by the robustness suites: a "world" (isolated HOME, project dir, cache dir, loopback AWS
 // environment), snapshots of every file in it (to prove a failing run changed nothing), the output
 // checks every case makes (one line, no stack trace), and the loop counts that CI raises.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -19,7 +19,7 @@ import { cacheKey, keyDigest, serializeEntry } from "../../src/cache/entry.js";
 import { parseRegistryUrl } from "../../src/codeartifact/registry-url.js";
 import { describeIdentity } from "../../src/codeartifact/resolve.js";
 import type { FakeAws } from "../support/aws/index.js";
-import { BIN, ROOT, type RunResult, runCli, stderrLines } from "../support/run.js";
+import { BIN, ROOT, type RunResult, run, runCli, stderrLines } from "../support/run.js";
 import { isolatedHome, makeTempDir } from "../support/tmp.js";
 
 /** Loop sizes: the issue's figures in CI (`CI` set), smaller for a developer's `npm test`. */
@@ -166,14 +166,7 @@ export function canaryToken(label: string): string {
 }
 
 /** Whether git can be run here (the git-safety cases need it; .ci/run installs it). */
-export function hasGit(): boolean {
-  try {
-    execFileSync("git", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { hasGit } from "../support/processes.js";
 
 /** A git repository at `dir` with `files` committed, made with the world's isolated HOME. */
 export function gitRepo(world: World, dir: string, files: Record<string, string>): void {
@@ -219,24 +212,11 @@ function binForNobody(): string {
 export function runCliUnprivileged(world: World, args: string[]): Promise<RunResult> {
   if (!isRoot) return world.cli(args);
   execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, world.home]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binForNobody(), ...args], {
-      cwd: world.project,
-      env: world.env,
-      uid: NOBODY,
-      gid: NOBODY,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+  return run(process.execPath, [binForNobody(), ...args], {
+    env: world.env,
+    cwd: world.project,
+    uid: NOBODY,
+    gid: NOBODY,
   });
 }
 

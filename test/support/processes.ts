@@ -47,6 +47,11 @@ export function hasCommand(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
+/** Whether git can be run here (the git-safety tests need it; .ci/run installs it). */
+export function hasGit(): boolean {
+  return hasCommand("git");
+}
+
 /** Resolves with the first line of `stream` matching `pattern`, or rejects after `timeoutMs`. */
 export function waitForLine(
   stream: NodeJS.ReadableStream | null,

@@ -19,6 +19,9 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+  /** Run as this user and group (tests that need file modes to bite while running as root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs a program to completion and collects its output. Never rejects for a non-zero exit. */
@@ -28,6 +31,8 @@ export function run(command: string, args: string[], options: RunOptions): Promi
       env: options.env,
       cwd: options.cwd ?? ROOT,
       stdio: ["pipe", "pipe", "pipe"],
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     let stdout = "";
     let stderr = "";

@@ -1,7 +1,7 @@
 // The private packages the e2e registry serves, published with Verdaccio's real publish endpoint
 // (the document `npm publish` sends), built in memory: no npm process, so each test file starts fast.
 import { createHash } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { packageTarball } from "../../support/tarball.js";
 import type { VerdaccioServer } from "./verdaccio.js";
 
 export interface PrivatePackage {
@@ -24,25 +24,6 @@ export const UNSCOPED: PrivatePackage = {
 };
 export const PACKAGES = [SCOPED, UNSCOPED] as const;
 
-function tarEntry(name: string, content: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, "utf8");
-  header.write("0000644\0", 100, "ascii");
-  header.write("0000000\0", 108, "ascii");
-  header.write("0000000\0", 116, "ascii");
-  header.write(`${content.length.toString(8).padStart(11, "0")}\0`, 124, "ascii");
-  header.write(`${Math.floor(Date.UTC(2024, 0, 1) / 1000).toString(8)}\0`, 136, "ascii");
-  header.write("        ", 148, "ascii");
-  header.write("0", 156, "ascii");
-  header.write("ustar\0", 257, "ascii");
-  header.write("00", 263, "ascii");
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
-  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([header, content, padding]);
-}
-
 /** The tarball `npm pack` would make for the package: package.json and index.js under `package/`. */
 export function packTarball(pkg: PrivatePackage): { tarball: Buffer; manifest: Record<string, unknown> } {
   const manifest = {
@@ -52,11 +33,11 @@ export function packTarball(pkg: PrivatePackage): { tarball: Buffer; manifest: R
     main: "index.js",
     license: "UNLICENSED",
   };
-  const files = [
-    tarEntry("package/package.json", Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)),
-    tarEntry("package/index.js", Buffer.from(`module.exports = ${JSON.stringify(pkg.exports)};\n`)),
-  ];
-  return { tarball: gzipSync(Buffer.concat([...files, Buffer.alloc(1024)])), manifest };
+  const tarball = packageTarball({
+    "package/package.json": `${JSON.stringify(manifest, null, 2)}\n`,
+    "package/index.js": `module.exports = ${JSON.stringify(pkg.exports)};\n`,
+  });
+  return { tarball, manifest };
 }
 
 /** Publishes `pkg` as `npm publish` does: one PUT of the packument with the tarball attached. */

@@ -16,11 +16,4 @@ export function git(dir: string, ...args: string[]): string {
   );
 }
 
-export function hasGit(): boolean {
-  try {
-    execFileSync("git", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { hasGit } from "../../support/processes.js";

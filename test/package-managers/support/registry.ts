@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
 import { makeTarget, type RegistryTarget } from "../../../src/codeartifact/registry-url.js";
+import { packageTarball } from "../../support/tarball.js";
 
 export interface RecordedRequest {
   method: string;
@@ -20,31 +20,9 @@ export interface LoopbackRegistry {
   close(): Promise<void>;
 }
 
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, "utf8");
-  header.write("0000644\0", 100, "ascii");
-  header.write("0000000\0", 108, "ascii");
-  header.write("0000000\0", 116, "ascii");
-  header.write(`${size.toString(8).padStart(11, "0")}\0`, 124, "ascii");
-  header.write(`${Math.floor(Date.UTC(2024, 0, 1) / 1000).toString(8)}\0`, 136, "ascii");
-  header.write("        ", 148, "ascii");
-  header.write("0", 156, "ascii");
-  header.write("ustar\0", 257, "ascii");
-  header.write("00", 263, "ascii");
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
-  return header;
-}
-
 /** A gzipped tarball holding `package/package.json` (what `npm pack` makes, reduced to the minimum). */
 export function makeTarball(manifest: Record<string, unknown>): Buffer {
-  const body = Buffer.from(JSON.stringify(manifest));
-  const padding = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return gzipSync(
-    Buffer.concat([tarHeader("package/package.json", body.length), body, padding, Buffer.alloc(1024)]),
-  );
+  return packageTarball({ "package/package.json": JSON.stringify(manifest) });
 }
 
 /**
