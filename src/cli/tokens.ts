@@ -1,24 +1,37 @@
-// Tokens for every chosen registry, concurrently; registries of one domain and identity share one
-// fetch (the cache's single flight). Used by the commands that need tokens but write no file.
+// Tokens for every chosen registry, concurrently: registries of one domain and identity share one
+// fetch (the cache's single flight), and each token is masked for CI logs as soon as it exists.
 import { type CachedAuthorizationToken, getTokenForRegistry } from "../cache/token.js";
 import type { ResolvedRegistry } from "../codeartifact/resolve.js";
 import type { CommandContext } from "./context.js";
 
-export async function tokensFor(
+/** A registry's token, or why it could not be had (the other registries still get theirs). */
+export interface TokenOutcome {
+  resolved: ResolvedRegistry;
+  token?: CachedAuthorizationToken;
+  error?: unknown;
+}
+
+export async function fetchTokens(
   context: CommandContext,
   resolved: readonly ResolvedRegistry[],
-): Promise<{ resolved: ResolvedRegistry; token: CachedAuthorizationToken }[]> {
+  options: { forceRefresh?: boolean } = {},
+): Promise<TokenOutcome[]> {
   const { out } = context;
   return Promise.all(
-    resolved.map(async (registry) => {
-      const token = await getTokenForRegistry(registry, {
-        env: context.env,
-        cwd: context.cwd,
-        onNotice: (m) => out.info(m),
-        onWarning: (m) => out.warn(m),
-      });
-      out.mask(token.token.reveal());
-      return { resolved: registry, token };
+    resolved.map(async (registry): Promise<TokenOutcome> => {
+      try {
+        const token = await getTokenForRegistry(registry, {
+          env: context.env,
+          cwd: context.cwd,
+          ...(options.forceRefresh ? { forceRefresh: true } : {}),
+          onNotice: (m) => out.info(m),
+          onWarning: (m) => out.warn(m),
+        });
+        out.mask(token.token.reveal());
+        return { resolved: registry, token };
+      } catch (error) {
+        return { resolved: registry, error };
+      }
     }),
   );
 }

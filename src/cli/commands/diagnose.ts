@@ -161,9 +161,10 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   const registries = [];
   let failures = 0;
   if (!(resolved instanceof Error)) {
+    const files = npmrcFiles(context);
     for (const [index, registry] of resolved.entries()) {
       const traps: string[] = [];
-      const npmrc = npmrcFiles(context).map(({ file, readBy }) => {
+      const npmrc = files.map(({ file, readBy }) => {
         const inspected = inspectNpmrc(file, readBy, registry.target.registryUrl, now);
         traps.push(...inspected.traps);
         return inspected.finding;

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { tokenEnvironment } from "../../package-managers/exec-env.js";
 import type { CommandContext } from "../context.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
-import { tokensFor } from "../tokens.js";
+import { fetchTokens } from "../tokens.js";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
@@ -14,7 +14,11 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
   if (!program) throw new Error("exec needs a command: codeartifact-login exec -- npm ci");
   const selection = await chooseRegistries(context, flags, { required: true });
   const resolved = await resolveAll(context, selection, flags);
-  const tokens = await tokensFor(context, resolved);
+  const outcomes = await fetchTokens(context, resolved);
+  // The command would only fail later with a 401: stop at the first registry without a token.
+  const failed = outcomes.find((o) => o.error !== undefined);
+  if (failed) throw failed.error;
+  const tokens = outcomes.flatMap(({ resolved: r, token }) => (token ? [{ resolved: r, token }] : []));
   const defaultRegistry = selection.registries.find((r) => r.scope === undefined)?.target.registryUrl;
   const childEnv = {
     ...context.env,

@@ -1,14 +1,13 @@
 // `login` (the default command): a token for every CodeArtifact registry the project uses, one fetch
 // per domain and identity, written where npm (and, with --yarn, yarn berry) reads it.
 import type { CachedAuthorizationToken } from "../../cache/token.js";
-import { getTokenForRegistry } from "../../cache/token.js";
-import type { ResolvedRegistry } from "../../codeartifact/resolve.js";
 import type { NpmrcEdit } from "../../package-managers/npmrc.js";
 import type { CommandContext } from "../context.js";
 import { oneLine, UsageError } from "../errors.js";
 import { exportToGithubEnv, requireGithubEnv } from "../github.js";
 import { describeExpiry, describeFileChange, printChanges, tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
+import { fetchTokens, type TokenOutcome } from "../tokens.js";
 
 interface LoginFlags extends RegistryFlags {
   npmrc?: string;
@@ -21,11 +20,8 @@ interface LoginFlags extends RegistryFlags {
   githubEnv?: boolean;
 }
 
-interface Outcome {
-  resolved: ResolvedRegistry;
+interface Outcome extends TokenOutcome {
   origin: string;
-  token?: CachedAuthorizationToken;
-  error?: unknown;
 }
 
 export async function run(context: CommandContext, flags: LoginFlags): Promise<number> {
@@ -40,24 +36,8 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
   }
   const resolvedAll = await resolveAll(context, selection, flags);
 
-  // Tokens are fetched concurrently; registries of one domain and identity share a single fetch.
-  const outcomes: Outcome[] = await Promise.all(
-    resolvedAll.map(async (resolved, index): Promise<Outcome> => {
-      const origin = selection.registries[index]?.origin ?? "--registry";
-      try {
-        const token = await getTokenForRegistry(resolved, {
-          env,
-          cwd: context.cwd,
-          ...(flags.refresh ? { forceRefresh: true } : {}),
-          onNotice: (m) => out.info(m),
-          onWarning: (m) => out.warn(m),
-        });
-        out.mask(token.token.reveal());
-        return { resolved, origin, token };
-      } catch (error) {
-        return { resolved, origin, error };
-      }
-    }),
+  const outcomes: Outcome[] = (await fetchTokens(context, resolvedAll, { forceRefresh: flags.refresh })).map(
+    (outcome, index) => ({ ...outcome, origin: selection.registries[index]?.origin ?? "--registry" }),
   );
   const succeeded = outcomes.filter(
     (o): o is Outcome & { token: CachedAuthorizationToken } => o.token !== undefined,

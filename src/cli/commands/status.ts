@@ -2,26 +2,28 @@
 // expiry (never their values).
 import { readFileSync } from "node:fs";
 import { type CachedTokenInfo, listCachedTokens } from "../../cache/manage.js";
-import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { type NpmrcEntry, parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { npmEnvSetting, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import type { CommandContext } from "../context.js";
 import { describeExpiry, tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
 
-/** How npm/pnpm would authenticate to a registry right now, without fetching anything. */
-export function credentialSources(registryUrl: string, env: NodeJS.ProcessEnv, npmrcFile: string): string[] {
+/**
+ * How npm/pnpm would authenticate to a registry right now, without fetching anything: the
+ * environment, and the lines of the user .npmrc (`entries`, read once for every registry).
+ */
+export function credentialSources(
+  registryUrl: string,
+  env: NodeJS.ProcessEnv,
+  npmrcFile: string,
+  entries: readonly NpmrcEntry[],
+): string[] {
   const nerf = registryNerfDart(registryUrl);
   const sources: string[] = [];
   if (npmEnvSetting(env, `${nerf}:_authToken`)) sources.push(`env npm_config_${nerf}:_authToken`);
   if (env.CODEARTIFACT_AUTH_TOKEN) sources.push("env CODEARTIFACT_AUTH_TOKEN");
-  let text = "";
-  try {
-    text = readFileSync(npmrcFile, "utf8");
-  } catch {
-    // no user .npmrc
-  }
-  for (const entry of parseNpmrc(text)) {
+  for (const entry of entries) {
     if (entry.section !== undefined) continue;
     if (entry.key === `${nerf}:_authToken`) sources.push(`${npmrcFile}:${entry.line} _authToken`);
     if (entry.key === `${nerf}:tokenHelper`) sources.push(`${npmrcFile}:${entry.line} pnpm tokenHelper`);
@@ -33,6 +35,13 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   const { out, env } = context;
   const selection = await chooseRegistries(context, flags);
   const npmrcFile = userNpmrcPath({ env });
+  let npmrcText = "";
+  try {
+    npmrcText = readFileSync(npmrcFile, "utf8");
+  } catch {
+    // No user .npmrc: no credentials in it.
+  }
+  const npmrcEntries = parseNpmrc(npmrcText);
   const listing = await listCachedTokens({ env });
   const now = new Date();
   const cachedFor = (domain: string, owner: string, region: string): CachedTokenInfo[] =>
@@ -46,7 +55,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     repository: r.target.repository,
     ...(r.scope ? { scope: r.scope } : {}),
     origin: r.origin,
-    credentials: credentialSources(r.target.registryUrl, env, npmrcFile),
+    credentials: credentialSources(r.target.registryUrl, env, npmrcFile, npmrcEntries),
   }));
   if (out.json) {
     out.result({
