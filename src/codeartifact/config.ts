@@ -2,10 +2,10 @@
 // in INI (keyringrc.cfg-compatible), TOML or YAML, read into one model that keeps file:line for every
 // section and setting so errors and `diagnose` can point at them.
 import { lstatSync } from "node:fs";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { ConfigFileError } from "../configstore/errors.js";
 import { parseIni } from "../configstore/ini.js";
-import { parseConfigText } from "../configstore/loaders.js";
+import { type ConfigFormat, formatOf, parseConfigText } from "../configstore/loaders.js";
 import { userDirs } from "../configstore/paths.js";
 import { reveal, Secret } from "../configstore/secret.js";
 import { readTextFile } from "../configstore/text-file.js";
@@ -16,7 +16,7 @@ import { SECTION_KEYS, settingDefinition } from "./settings.js";
 export type Qualifier = "domain" | "account" | "region" | "name";
 export const QUALIFIERS: readonly Qualifier[] = ["domain", "account", "region", "name"];
 
-export type ConfigFormat = "ini" | "toml" | "yaml";
+export type { ConfigFormat };
 
 export interface ConfigEntry {
   /** Lowercased key as written (an alias stays an alias; selection maps it). */
@@ -188,12 +188,9 @@ function buildConfig(raw: RawSection[], format: ConfigFormat, file: string | und
   return config;
 }
 
-function formatOf(file: string | undefined, format: ConfigFormat | undefined): ConfigFormat {
-  if (format) return format;
-  const ext = file ? extname(file).toLowerCase() : "";
-  if (ext === ".toml") return "toml";
-  if (ext === ".yaml" || ext === ".yml") return "yaml";
-  return "ini";
+/** The format asked for, else the file's by its extension (configstore's rule), else INI (keyringrc.cfg). */
+function configFormat(file: string | undefined, format: ConfigFormat | undefined): ConfigFormat {
+  return format ?? (file ? formatOf(file) : undefined) ?? "ini";
 }
 
 /** The 1-based line where `needle` first appears (for TOML/YAML, whose parsers give no positions). */
@@ -240,7 +237,7 @@ export async function readKeyringConfig(
   input: { path: string; format?: ConfigFormat } | { text: string; format?: ConfigFormat; file?: string },
 ): Promise<KeyringConfig> {
   const file = "path" in input ? input.path : input.file;
-  const format = formatOf(file, input.format);
+  const format = configFormat(file, input.format);
   try {
     const text = "path" in input ? await readTextFile(input.path) : input.text;
     if (format !== "ini") return buildConfig(await structuredSections(text, format, file), format, file);
