@@ -10,11 +10,7 @@ import { lockPathFor } from "../../src/cache/lock.js";
 import { describeIdentity } from "../../src/codeartifact/resolve.js";
 import { type FakeAws, startFakeAws } from "../support/aws/index.js";
 import { ROOT, runNode, stderrLines } from "../support/run.js";
-import {
-  type SecretService,
-  secretServiceUnavailable,
-  startSecretService,
-} from "../support/secret-service.js";
+import { type SecretService, secretServiceSkip, startSecretService } from "../support/secret-service.js";
 import { isolatedHome, makeTempDir } from "../support/tmp.js";
 
 const URL = "https://corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/";
@@ -116,8 +112,7 @@ describe("when there is no working keychain", () => {
   });
 });
 
-const noSecretService = secretServiceUnavailable();
-if (noSecretService) console.log(`skipping the Secret Service tests: ${noSecretService}`);
+const noSecretService = secretServiceSkip("the Secret Service tests of the token cache");
 
 describe.skipIf(noSecretService !== undefined)("with a real Secret Service (gnome-keyring)", () => {
   it("a locked keyring: auto falls back to files, keychain fails with the hint", async () => {

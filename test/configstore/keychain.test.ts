@@ -3,15 +3,10 @@
 // life of a process, so this file's process talks to one session only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromKeychain } from "../../src/configstore/backends/keychain.js";
-import {
-  type SecretService,
-  secretServiceUnavailable,
-  startSecretService,
-} from "../support/secret-service.js";
+import { type SecretService, secretServiceSkip, startSecretService } from "../support/secret-service.js";
 import { describeBackendContract } from "./backend-suite.js";
 
-const unavailable = secretServiceUnavailable();
-if (unavailable) console.log(`skipping the keychain backend contract: ${unavailable}`);
+const unavailable = secretServiceSkip("the keychain backend contract");
 
 describe.skipIf(unavailable !== undefined)("keychain backend on a real Secret Service", () => {
   let service: SecretService;

@@ -24,6 +24,17 @@ export function secretServiceUnavailable(): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the Secret Service tests of `what` are skipped here, printed once, or undefined when they run.
+ * Never skipped in CI (`CI` set): there a missing Secret Service must fail the tests, not hide them.
+ */
+export function secretServiceSkip(what: string): string | undefined {
+  const reason = secretServiceUnavailable();
+  if (!reason || process.env.CI) return undefined;
+  console.log(`skipping ${what}: ${reason}`);
+  return reason;
+}
+
 /** Starts dbus-daemon and an unlocked gnome-keyring; both stop with `stop()` or with this process. */
 export async function startSecretService(options: { locked?: boolean } = {}): Promise<SecretService> {
   const home = makeTempDir("cak-keyring-home-");

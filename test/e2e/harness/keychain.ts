@@ -2,20 +2,11 @@
 // cache lives in a keychain and no token needs to touch the user's disk. CI installs gnome-keyring, so
 // there these tests never skip; elsewhere they skip and say why.
 import { afterEach } from "vitest";
-import {
-  type SecretService,
-  secretServiceUnavailable,
-  startSecretService,
-} from "../../support/secret-service.js";
+import { type SecretService, secretServiceSkip, startSecretService } from "../../support/secret-service.js";
 
-/** Why the keychain tests cannot run here (never in CI: there a missing keyring must fail), or undefined. */
+/** Why the e2e flows that need an OS keychain are skipped here (never in CI), or undefined. */
 export function keychainSkipReason(): string | undefined {
-  const reason = secretServiceUnavailable();
-  if (reason && !process.env.CI) {
-    console.log(`skipping e2e flows that need an OS keychain: ${reason}`);
-    return reason;
-  }
-  return undefined;
+  return secretServiceSkip("e2e flows that need an OS keychain");
 }
 
 /** Starts a Secret Service for the current test; it stops after the test. Returns the env to add. */
