@@ -340,6 +340,41 @@ describe("secrets", () => {
     expect(JSON.parse((await secrets("clear", "--json")).stdout)).toEqual({ removed: 1 });
   });
 
+  it("a config value resolves from SSM Parameter Store under ssm_prefix", async () => {
+    const box = sandbox({ AWS_SECRET_ACCESS_KEY: "", AWS_ENDPOINT_URL_SSM: aws().url });
+    // The SSM call signs with the environment's keys; the CodeArtifact call with the keys of the config.
+    box.config(
+      "[codeartifact]\nssm_prefix = /ci/codeartifact\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${CA_SECRET}\n",
+    );
+    aws().ssm.set("/ci/codeartifact/CA_SECRET", {
+      value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      type: "SecureString",
+      version: 1,
+    });
+    const result = await box.run(["token", "--registry", REGISTRY], {
+      env: {
+        AWS_ACCESS_KEY_ID: "AKIAI44QH8DHBEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+      },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${token()}\n`);
+    expect(aws().calls.map((c) => c.operation)).toEqual(["GetParameter", "GetAuthorizationToken"]);
+    const diagnose = JSON.parse(
+      (
+        await box.run(["diagnose", "--registry", REGISTRY, "--json"], {
+          env: {
+            AWS_ACCESS_KEY_ID: "AKIAI44QH8DHBEXAMPLE",
+            AWS_SECRET_ACCESS_KEY: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+          },
+        })
+      ).stdout,
+    );
+    expect(diagnose.registries[0].settings).toContainEqual(
+      expect.objectContaining({ key: "aws_secret_access_key", value: "[redacted]", via: ["ssm"] }),
+    );
+  });
+
   it("a config value resolves through the user secrets the project links to", async () => {
     const box = sandbox({ AWS_SECRET_ACCESS_KEY: "" });
     box.config(
