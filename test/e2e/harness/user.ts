@@ -3,18 +3,12 @@
 // coordinates, and helpers to run our CLI and the real package managers with that environment.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, type RunResult, run, runCli } from "../../support/run.js";
+import { type Client, clientCommand } from "../../support/clients.js";
+import { type RunResult, run, runCli } from "../../support/run.js";
 import { isolatedHome, makeTempDir } from "../../support/tmp.js";
 import { COORDINATES, type E2eSetup, PACKAGES, type SCOPED } from "./index.js";
 
-export type Client = "npm" | "pnpm10" | "pnpm12" | "yarn";
-
-const CLIENT_COMMAND: Record<Client, string[]> = {
-  npm: ["npm"],
-  pnpm10: [process.execPath, join(ROOT, "node_modules", "pnpm10", "bin", "pnpm.cjs")],
-  pnpm12: [process.execPath, join(ROOT, "node_modules", "pnpm", "bin", "pnpm.mjs")],
-  yarn: [process.execPath, join(ROOT, "node_modules", "@yarnpkg", "cli-dist", "bin", "yarn.js")],
-};
+export type { Client };
 
 /** The arguments that make each client's install quiet and offline from public services. */
 export const INSTALL: Record<Client, string[]> = {
@@ -151,7 +145,7 @@ export function newUser(
         timeoutMs: options.timeoutMs ?? 60_000,
       }),
     client(client, args, options = {}) {
-      const [command, ...prefix] = CLIENT_COMMAND[client];
+      const [command, ...prefix] = clientCommand(client);
       return run(command as string, [...prefix, ...args], {
         env: { ...env, ...options.env },
         cwd: options.cwd ?? project,
@@ -172,6 +166,4 @@ export function newUser(
 }
 
 /** The command line that runs a client, to put after `codeartifact-login exec --`. */
-export function clientCommand(client: Client): string[] {
-  return [...CLIENT_COMMAND[client]];
-}
+export { clientCommand };

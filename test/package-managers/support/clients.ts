@@ -3,16 +3,10 @@
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { ROOT, type RunResult, run } from "../../support/run.js";
+import { type Client, clientCommand } from "../../support/clients.js";
+import { type RunResult, run } from "../../support/run.js";
 
-export type ClientName = "npm" | "pnpm10" | "pnpm12" | "yarn";
-
-const COMMANDS: Record<ClientName, string[]> = {
-  npm: ["npm"],
-  pnpm10: [process.execPath, join(ROOT, "node_modules", "pnpm10", "bin", "pnpm.cjs")],
-  pnpm12: [process.execPath, join(ROOT, "node_modules", "pnpm", "bin", "pnpm.mjs")],
-  yarn: [process.execPath, join(ROOT, "node_modules", "@yarnpkg", "cli-dist", "bin", "yarn.js")],
-};
+export type ClientName = Client;
 
 /** Runs a client with `args` in `cwd`. */
 export function runClient(
@@ -20,7 +14,7 @@ export function runClient(
   args: string[],
   options: { cwd: string; env: Record<string, string> },
 ): Promise<RunResult> {
-  const [command, ...prefix] = COMMANDS[client];
+  const [command, ...prefix] = clientCommand(client);
   return run(command as string, [...prefix, ...args], {
     cwd: options.cwd,
     env: options.env,
