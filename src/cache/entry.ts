@@ -1,6 +1,7 @@
 // What the cache holds per key, how it is (de)serialised, and when a cached token is still good.
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
 import type { Identity } from "../codeartifact/resolve.js";
+import { EXPIRY_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, tokenProblem } from "../codeartifact/token-rule.js";
 import { fingerprint } from "../configstore/fingerprint.js";
 
 /** Version of the stored entry format; an entry of another version counts as absent. */
@@ -57,7 +58,11 @@ export function serializeEntry(entry: CacheEntry): string {
   });
 }
 
-/** The entry in `text`, or undefined when it is corrupt, of another version, or not for `key`. */
+/**
+ * The entry in `text`, or undefined when it is corrupt, of another version, or not for `key`. A token
+ * that breaks the token rule, or that claims to live longer than CodeArtifact issues tokens for,
+ * counts as corrupt: the cache is read back as untrusted as any other source.
+ */
 export function parseEntry(text: string, key?: string): CacheEntry | undefined {
   let data: Record<string, unknown>;
   try {
@@ -80,6 +85,9 @@ export function parseEntry(text: string, key?: string): CacheEntry | undefined {
   const fetchedAt = new Date(String(data.fetchedAt));
   if (Number.isNaN(expiresAt.getTime()) || Number.isNaN(fetchedAt.getTime())) return undefined;
   if (key !== undefined && data.key !== key) return undefined;
+  if (tokenProblem(data.token) !== undefined) return undefined;
+  const lifetime = (expiresAt.getTime() - fetchedAt.getTime()) / 1000;
+  if (lifetime > MAX_TOKEN_LIFETIME_SECONDS + EXPIRY_SKEW_SECONDS) return undefined;
   return {
     key: data.key as string,
     domain: data.domain as string,

@@ -1,7 +1,15 @@
 // The only module that talks to AWS. Every SDK import is dynamic, so a process that is served from
 // the cache never loads the SDK (it costs more than Node's own start-up).
-import { readFileSync } from "node:fs";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import {
+  awsClientConfig,
+  awsCredentials,
+  CaBundleError,
+  DEFAULT_TIMEOUT_SECONDS,
+  endpointFromEnv,
+  RedirectResponseError,
+  ResponseTooLargeError,
+} from "../configstore/aws-client.js";
 import { Secret } from "../configstore/secret.js";
 import {
   AccessDeniedError,
@@ -11,6 +19,7 @@ import {
   EndpointTimeoutError,
   EndpointUnreachableError,
   InvalidDurationError,
+  InvalidTokenError,
   NoCredentialsError,
   ServiceError,
   SsoSessionExpiredError,
@@ -19,11 +28,7 @@ import {
 import type { RegistryTarget } from "./registry-url.js";
 import type { Identity } from "./resolve.js";
 import type { Settings } from "./settings.js";
-
-/** Seconds each attempt may take when `timeout` is not set. */
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-/** Attempts per call (the SDK's standard retry strategy: backoff, throttling and 5xx retried). */
-export const MAX_ATTEMPTS = 3;
+import { EXPIRY_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, tokenProblem } from "./token-rule.js";
 
 export interface FetchedToken {
   token: Secret;
@@ -35,66 +40,52 @@ interface Context {
   identity: Identity;
   endpoint: string | undefined;
   timeoutSeconds: number;
+  /** The service called, for messages. @default CodeArtifact */
+  service?: { name: string; host: string };
 }
 
-function httpOptions(settings: Settings) {
-  const timeoutMs = (settings.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-  return import("node:https").then(({ Agent }) => {
-    const tls =
-      settings.verify === false
-        ? { rejectUnauthorized: false }
-        : typeof settings.verify === "string"
-          ? { ca: readCaBundle(settings.verify) }
-          : undefined;
-    return {
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
-      // Without this the SDK only logs a warning when the timeout passes, and a hung endpoint hangs us.
-      throwOnRequestTimeout: true,
-      ...(tls ? { httpsAgent: new Agent({ keepAlive: true, ...tls }) } : {}),
-    };
-  });
-}
-
-function readCaBundle(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(
-      undefined,
-      undefined,
-      `\`verify = ${path}\`: the CA bundle cannot be read (${code}): check the path, or set \`verify = true\` to use the system's CAs`,
-      { cause: error },
-    );
-  }
+/** What every client of this module shares: `timeout`, `verify` and the environment. */
+function clientSettings(settings: Settings, env: NodeJS.ProcessEnv) {
+  return {
+    env,
+    ...(settings.timeout !== undefined ? { timeoutSeconds: settings.timeout } : {}),
+    ...(settings.verify !== undefined ? { verify: settings.verify } : {}),
+  };
 }
 
 /** Base credentials, then `role_arn` assumed on top when set. */
 async function credentialProvider(
   settings: Settings,
   identity: Identity,
-  region: string,
-): Promise<AwsCredentialIdentityProvider> {
-  let base: AwsCredentialIdentityProvider;
+  target: RegistryTarget,
+  env: NodeJS.ProcessEnv,
+): Promise<AwsCredentialIdentity | AwsCredentialIdentityProvider> {
+  const { region } = target;
+  let base: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   if (settings.accessKeyId && settings.secretAccessKey) {
-    const credentials: AwsCredentialIdentity = {
+    base = {
       accessKeyId: settings.accessKeyId,
       secretAccessKey: settings.secretAccessKey.reveal(),
       ...(settings.sessionToken ? { sessionToken: settings.sessionToken.reveal() } : {}),
     };
-    base = async () => credentials;
-  } else if (settings.profile) {
-    const { fromIni } = await import("@aws-sdk/credential-provider-ini");
-    base = fromIni({ profile: settings.profile });
   } else {
-    const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
-    base = defaultProvider();
+    base = await awsCredentials(env, settings.profile);
   }
   if (!settings.roleArn) return base;
   const roleArn = settings.roleArn;
-  const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
-  const sts = new STSClient({ region, credentials: base, maxAttempts: MAX_ATTEMPTS });
+  const [{ STSClient, AssumeRoleCommand }, config] = await Promise.all([
+    import("@aws-sdk/client-sts"),
+    // `endpoint_url` is CodeArtifact's: STS takes its endpoint from AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL.
+    awsClientConfig({ service: "sts", region, credentials: base, ...clientSettings(settings, env) }),
+  ]);
+  const sts = new STSClient(config);
+  const stsContext: Context = {
+    target,
+    identity,
+    endpoint: typeof config.endpoint === "string" ? config.endpoint : undefined,
+    timeoutSeconds: settings.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+    service: { name: "STS", host: `sts.${region}.amazonaws.com` },
+  };
   return async () => {
     try {
       const out = await sts.send(
@@ -120,7 +111,9 @@ async function credentialProvider(
           { cause: error },
         );
       }
-      throw error;
+      // Translated here, so the CodeArtifact client does not retry an STS failure that STS's own
+      // client already retried (3 × 3 attempts), and the message names STS.
+      throw translateAwsError(error, stsContext);
     }
   };
 }
@@ -129,7 +122,7 @@ function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split("\n")[0] ?? "";
 }
 
-function hostOf(endpoint: string | undefined, target: RegistryTarget): string {
+function hostOf(endpoint: string | undefined, target: RegistryTarget, service?: Context["service"]): string {
   if (endpoint) {
     try {
       return new URL(endpoint).host;
@@ -137,7 +130,7 @@ function hostOf(endpoint: string | undefined, target: RegistryTarget): string {
       return endpoint;
     }
   }
-  return `codeartifact.${target.region}.amazonaws.com`;
+  return service?.host ?? `codeartifact.${target.region}.amazonaws.com`;
 }
 
 /** Turns an SDK or network failure into one of our errors: one line, naming what and the fix. */
@@ -157,8 +150,25 @@ export function translateAwsError(error: unknown, context: Context): CodeArtifac
   const status = e.$metadata?.httpStatusCode;
   const attempts = e.$metadata?.attempts;
   const registry = `${target.domain} (${target.domainOwner}, ${target.region})`;
-  const host = hostOf(context.endpoint, target);
+  const host = hostOf(context.endpoint, target, context.service);
+  const service = context.service?.name ?? "CodeArtifact";
 
+  if (error instanceof CaBundleError)
+    return new ConfigError(undefined, undefined, error.message, { cause: error });
+  if (error instanceof ResponseTooLargeError) {
+    return new ServiceError(
+      "BAD_RESPONSE",
+      `the answer from ${host} is larger than ${error.limit / 1024} KiB: it is not CodeArtifact's; check \`endpoint_url\` / AWS_ENDPOINT_URL and the proxy`,
+      { cause: error },
+    );
+  }
+  if (error instanceof RedirectResponseError) {
+    return new ServiceError(
+      "BAD_RESPONSE",
+      `${host} answered with a redirect (HTTP ${error.status}${error.location ? ` to ${error.location}` : ""}), which is not followed: point \`endpoint_url\` / AWS_ENDPOINT_URL at the service itself, or check the proxy`,
+      { cause: error },
+    );
+  }
   if (
     /SSO session .* (has )?expired|Token is expired|sso.*refresh|The SSO session associated with this profile/i.test(
       message,
@@ -247,7 +257,7 @@ export function translateAwsError(error: unknown, context: Context): CodeArtifac
   if (status !== undefined && status >= 500) {
     return new ServiceError(
       "SERVICE_UNAVAILABLE",
-      `CodeArtifact at ${host} answered HTTP ${status} (${name})${attempts ? ` after ${attempts} attempts` : ""}: the service is having trouble; try again shortly`,
+      `${service} at ${host} answered HTTP ${status} (${name})${attempts ? ` after ${attempts} attempts` : ""}: the service is having trouble; try again shortly`,
       { cause: error },
     );
   }
@@ -257,7 +267,7 @@ export function translateAwsError(error: unknown, context: Context): CodeArtifac
   ) {
     return new ServiceError(
       "BAD_RESPONSE",
-      `CodeArtifact at ${host} sent an answer that is not valid JSON: check \`endpoint_url\` / AWS_ENDPOINT_URL points at CodeArtifact`,
+      `${service} at ${host} sent an answer that is not valid JSON: check \`endpoint_url\` / AWS_ENDPOINT_URL points at CodeArtifact`,
       { cause: error },
     );
   }
@@ -278,30 +288,30 @@ export async function fetchAuthorizationToken(
   target: RegistryTarget,
   settings: Settings,
   identity: Identity,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; env?: NodeJS.ProcessEnv; onWarning?: (message: string) => void } = {},
 ): Promise<FetchedToken> {
-  const endpoint = settings.endpointUrl;
+  const env = options.env ?? process.env;
   const context: Context = {
     target,
     identity,
-    endpoint: endpoint ?? process.env.AWS_ENDPOINT_URL_CODEARTIFACT ?? process.env.AWS_ENDPOINT_URL,
+    endpoint: settings.endpointUrl ?? endpointFromEnv("codeartifact", env),
     timeoutSeconds: settings.timeout ?? DEFAULT_TIMEOUT_SECONDS,
   };
   let out: { authorizationToken?: string; expiration?: Date };
   try {
-    const [{ CodeartifactClient, GetAuthorizationTokenCommand }, credentials, requestHandler] =
-      await Promise.all([
-        import("@aws-sdk/client-codeartifact"),
-        credentialProvider(settings, identity, target.region),
-        httpOptions(settings),
-      ]);
-    const client = new CodeartifactClient({
-      region: target.region,
-      credentials,
-      maxAttempts: MAX_ATTEMPTS,
-      requestHandler,
-      ...(endpoint ? { endpoint } : {}),
-    });
+    const [{ CodeartifactClient, GetAuthorizationTokenCommand }, credentials] = await Promise.all([
+      import("@aws-sdk/client-codeartifact"),
+      credentialProvider(settings, identity, target, env),
+    ]);
+    const client = new CodeartifactClient(
+      await awsClientConfig({
+        service: "codeartifact",
+        region: target.region,
+        credentials,
+        ...(context.endpoint ? { endpoint: context.endpoint } : {}),
+        ...clientSettings(settings, env),
+      }),
+    );
     try {
       out = await client.send(
         new GetAuthorizationTokenCommand({
@@ -317,7 +327,7 @@ export async function fetchAuthorizationToken(
     throw translateAwsError(error, context);
   }
   const host = hostOf(context.endpoint, target);
-  if (!out.authorizationToken) {
+  if (out.authorizationToken === undefined || out.authorizationToken === "") {
     throw new ServiceError(
       "BAD_RESPONSE",
       `CodeArtifact at ${host} answered without a token: try again; if it persists, check \`endpoint_url\``,
@@ -336,5 +346,33 @@ export async function fetchAuthorizationToken(
       `CodeArtifact at ${host} issued a token that expired at ${out.expiration.toISOString()}: check this machine's clock (now ${now.toISOString()})`,
     );
   }
-  return { token: new Secret(out.authorizationToken), expiresAt: out.expiration };
+  const problem = tokenProblem(out.authorizationToken);
+  if (problem) {
+    throw new InvalidTokenError(
+      `CodeArtifact at ${host} sent a token that cannot be one (${problem}): nothing was cached or printed; check \`endpoint_url\` / AWS_ENDPOINT_URL points at CodeArtifact`,
+    );
+  }
+  return {
+    token: new Secret(out.authorizationToken),
+    expiresAt: clampExpiry(out.expiration, now, host, options.onWarning),
+  };
+}
+
+/**
+ * CodeArtifact never issues a token for more than 12 h: a later expiry (a broken or hostile endpoint,
+ * a wrong clock) is cut to 12 h from now, so it is never cached "valid until 2126".
+ */
+function clampExpiry(
+  expiresAt: Date,
+  now: Date,
+  host: string,
+  onWarning: ((message: string) => void) | undefined,
+): Date {
+  const latest = now.getTime() + (MAX_TOKEN_LIFETIME_SECONDS + EXPIRY_SKEW_SECONDS) * 1000;
+  if (expiresAt.getTime() <= latest) return expiresAt;
+  const clamped = new Date(now.getTime() + MAX_TOKEN_LIFETIME_SECONDS * 1000);
+  onWarning?.(
+    `CodeArtifact at ${host} said the token expires at ${expiresAt.toISOString()}, more than 12 h from now: using ${clamped.toISOString()} instead (check this machine's clock and \`endpoint_url\`)`,
+  );
+  return clamped;
 }

@@ -78,6 +78,10 @@ export type EndpointUnreachableError = InstanceType<typeof EndpointUnreachableEr
 export const EndpointTimeoutError = withCode("EndpointTimeoutError", "ENDPOINT_TIMEOUT");
 export type EndpointTimeoutError = InstanceType<typeof EndpointTimeoutError>;
 
+/** A token (from AWS, the environment, the config) that breaks the token rule (`token-rule.ts`). */
+export const InvalidTokenError = withCode("InvalidTokenError", "INVALID_TOKEN");
+export type InvalidTokenError = InstanceType<typeof InvalidTokenError>;
+
 /** The service answered, but not with a usable token (5xx after retries, malformed or expired answer). */
 export class ServiceError extends CodeArtifactError {
   override name = "ServiceError";

@@ -105,6 +105,9 @@ export async function settingsStore(options: {
   env: NodeJS.ProcessEnv;
   ssmPrefix?: string;
   ssmRegion?: string;
+  /** The `timeout` and `verify` settings, for the SSM client. */
+  timeoutSeconds?: number;
+  verify?: boolean | string;
   trace?: ResolveOptions["trace"];
 }): Promise<ConfigStore> {
   const [{ fromDotenv }, { fromUserSecrets }, { fromDockerSecrets }] = await Promise.all([
@@ -121,7 +124,13 @@ export async function settingsStore(options: {
   if (options.ssmPrefix) {
     const { fromSsm } = await import("../configstore/backends/ssm.js");
     backends.push(
-      fromSsm({ prefix: options.ssmPrefix, ...(options.ssmRegion ? { region: options.ssmRegion } : {}) }),
+      fromSsm({
+        prefix: options.ssmPrefix,
+        env: options.env,
+        ...(options.ssmRegion ? { region: options.ssmRegion } : {}),
+        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        ...(options.verify !== undefined ? { verify: options.verify } : {}),
+      }),
     );
   }
   return new ConfigStore(backends, options.trace ? { trace: options.trace } : {});
@@ -143,6 +152,8 @@ export async function resolveSettings(
     overrides?: SettingOverrides;
     store?: ConfigStore;
     trace?: ResolveOptions["trace"];
+    /** The registry's region: SSM's when `ssm_region` is not set. */
+    region?: string;
   },
 ): Promise<{ settings: Settings; sources: Record<string, SettingSource> }> {
   const settings: Settings = {};
@@ -166,14 +177,28 @@ export async function resolveSettings(
   let store = options.store;
   const needsStore = Object.values(raw).some(({ value }) => value.includes("${"));
   if (needsStore && !store) {
-    // SSM settings themselves may not reference SSM.
+    // SSM settings themselves may not reference SSM; nor may the client settings SSM is reached with
+    // (a value that is invalid or holds a reference is left to the SDK default here, and reported below).
     const ssmPrefix = raw.ssm_prefix?.value;
-    const ssmRegion = raw.ssm_region?.value;
+    const ssmRegion = raw.ssm_region?.value ?? options.region;
+    const literal = (key: string): unknown => {
+      const value = raw[key]?.value;
+      if (value === undefined || value.includes("${")) return undefined;
+      try {
+        return SETTING_DEFINITIONS.find((d) => d.key === key)?.parse(value);
+      } catch {
+        return undefined;
+      }
+    };
+    const timeoutSeconds = literal("timeout") as number | undefined;
+    const verify = literal("verify") as boolean | string | undefined;
     store = await settingsStore({
       cwd: options.cwd,
       env: options.env,
       ...(ssmPrefix ? { ssmPrefix } : {}),
       ...(ssmRegion ? { ssmRegion } : {}),
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      ...(verify !== undefined ? { verify } : {}),
       ...(options.trace ? { trace: options.trace } : {}),
     });
   }
@@ -329,6 +354,7 @@ export async function resolveRegistry(
   selection.warnings.unshift(...loaded.warnings);
   const { settings, sources } = await resolveSettings(selection, {
     env,
+    region: target.region,
     cwd: options.cwd ?? process.cwd(),
     ...(options.overrides ? { overrides: options.overrides } : {}),
     ...(options.store ? { store: options.store } : {}),

@@ -3,6 +3,7 @@
 import type { Secret } from "../configstore/secret.js";
 import { Secret as SecretValue } from "../configstore/secret.js";
 import { fetchAuthorizationToken } from "./aws.js";
+import { InvalidTokenError } from "./errors.js";
 import type { RegistryTarget } from "./registry-url.js";
 import {
   type RegistryInput,
@@ -10,6 +11,7 @@ import {
   type ResolveOptions,
   resolveRegistry,
 } from "./resolve.js";
+import { tokenProblem } from "./token-rule.js";
 
 export type TokenSource = "aws" | "env" | "config" | "cache";
 
@@ -43,13 +45,22 @@ export function readTokenExpiry(token: string): Date | undefined {
   }
 }
 
-/** A token given by the environment or the config, which skips AWS (Dependabot-style jobs). */
+/**
+ * A token given by the environment or the config, which skips AWS (Dependabot-style jobs).
+ * @throws {InvalidTokenError} when it breaks the token rule (`tokenProblem`).
+ */
 export function presetToken(
-  resolved: Pick<ResolvedRegistry, "settings" | "target">,
+  resolved: Pick<ResolvedRegistry, "settings" | "target"> & Partial<Pick<ResolvedRegistry, "sources">>,
   env: NodeJS.ProcessEnv,
 ): AuthorizationToken | undefined {
   const fromEnv = env.CODEARTIFACT_AUTH_TOKEN;
   if (fromEnv) {
+    const problem = tokenProblem(fromEnv);
+    if (problem) {
+      throw new InvalidTokenError(
+        `CODEARTIFACT_AUTH_TOKEN is not a CodeArtifact token (${problem}): set it to the token itself, or unset it to fetch one`,
+      );
+    }
     return {
       token: new SecretValue(fromEnv),
       expiresAt: readTokenExpiry(fromEnv),
@@ -59,6 +70,14 @@ export function presetToken(
   }
   const fromConfig = resolved.settings.authToken;
   if (fromConfig) {
+    const problem = tokenProblem(fromConfig.reveal());
+    if (problem) {
+      const source = resolved.sources?.auth_token;
+      const where = source?.file ? `${source.file}${source.line ? `:${source.line}` : ""}: ` : "";
+      throw new InvalidTokenError(
+        `${where}\`auth_token\` is not a CodeArtifact token (${problem}): set it to the token itself, or remove it to fetch one`,
+      );
+    }
     return {
       token: fromConfig,
       expiresAt: readTokenExpiry(fromConfig.reveal()),

@@ -60,7 +60,7 @@ describe("token", () => {
   it.each([
     ["raw", (t: string) => `${t}\n`],
     ["header", (t: string) => `Bearer ${t}\n`],
-    ["env", (t: string) => `CODEARTIFACT_AUTH_TOKEN=${t}\n`],
+    ["env", (t: string) => `CODEARTIFACT_AUTH_TOKEN='${t}'\n`],
   ])("--format %s prints only the token on stdout", async (format, expected) => {
     const box = sandbox();
     const result = await box.run(["token", "--registry", REGISTRY, "--format", format]);

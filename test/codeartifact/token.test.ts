@@ -37,19 +37,21 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** The SDK's providers read process.env: mirror the test's environment there. */
+/**
+ * The environment is passed in, never read from process.env: process.env holds decoys (keys the
+ * endpoint rejects, a closed endpoint, another profile) that would fail any test they reached. Only
+ * HOME is mirrored: the SDK finds its SSO token cache under process.env.HOME and takes no parameter.
+ */
 function useEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  for (const name of [
-    "AWS_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ROLE_ARN",
-  ]) {
-    vi.stubEnv(name, undefined);
-  }
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  vi.stubEnv("AWS_ENDPOINT_URL_STS", aws.url);
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAPROCESSENVDECOY1");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "process-env-decoy-secret");
+  vi.stubEnv("AWS_PROFILE", "process-env-decoy");
+  vi.stubEnv("AWS_ROLE_ARN", undefined);
+  vi.stubEnv("AWS_REGION", "eu-north-1");
+  vi.stubEnv("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+  vi.stubEnv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+  vi.stubEnv("HOME", env.HOME);
+  env.AWS_ENDPOINT_URL_STS = aws.url;
   return env;
 }
 
@@ -433,7 +435,7 @@ describe("errors: one line each, with the fix", () => {
     const error = await rejection(
       fetchRegistryToken(URL, { config: await configOf("profile_name = sso-dev\n"), env }),
     );
-    expect(error.code).toBe("SSO_SESSION_EXPIRED");
+    expect(error.code, error.message).toBe("SSO_SESSION_EXPIRED");
     expect(error.message).toBe(
       "the AWS SSO session for profile `sso-dev` has expired: run `aws sso login --profile sso-dev` and try again",
     );

@@ -41,7 +41,9 @@ export async function run(context: CommandContext, flags: TokenFlags): Promise<n
       out.stdout(`Bearer ${token}\n`);
       break;
     case "env":
-      out.stdout(`CODEARTIFACT_AUTH_TOKEN=${token}\n`);
+      // Quoted for `eval "$(codeartifact-login token --format env)"`: the token rule already keeps
+      // quotes, `$` and line breaks out, and quoting keeps a leading `~` from tilde expansion.
+      out.stdout(`CODEARTIFACT_AUTH_TOKEN='${token}'\n`);
       break;
     case "json":
       out.result({

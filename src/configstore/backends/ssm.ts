@@ -1,4 +1,5 @@
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import { awsClientConfig } from "../aws-client.js";
 import { BackendError, type BackendOperation } from "../errors.js";
 import type { WritableBackend } from "../types.js";
 
@@ -9,12 +10,18 @@ export interface SsmOptions {
    * An empty prefix uses keys as full names.
    */
   prefix: string;
-  /** @default the SDK's resolution (AWS_REGION, profile) */
+  /** @default AWS_REGION, AWS_DEFAULT_REGION, then the profile's region in the AWS config file of `env` */
   region?: string;
-  /** A custom endpoint (a VPC endpoint, a test server). */
+  /** A custom endpoint (a VPC endpoint, a test server). @default AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL */
   endpoint?: string;
-  /** @default the SDK's default credential chain */
+  /** @default the SDK's default credential chain, fed from `env` */
   credentials?: SsmCredentials | (() => Promise<SsmCredentials>);
+  /** The environment the AWS settings are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Seconds each attempt may take in total (3 attempts). @default 10 */
+  timeoutSeconds?: number;
+  /** TLS verification: true, false, or a CA bundle path. @default true */
+  verify?: boolean | string;
   /**
    * A client to use instead of creating one (then region, endpoint and credentials are ignored): an
    * `SSMClient` of @aws-sdk/client-ssm. Typed by shape, so the published types need no AWS SDK.
@@ -46,15 +53,21 @@ export function fromSsm(options: SsmOptions): WritableBackend {
   let session: Promise<{ client: SSMClient; sdk: typeof import("@aws-sdk/client-ssm") }> | undefined;
   const connect = () => {
     if (!session) {
-      session = import("@aws-sdk/client-ssm").then((sdk) => ({
+      session = import("@aws-sdk/client-ssm").then(async (sdk) => ({
         sdk,
         client:
           (options.client as SSMClient | undefined) ??
-          new sdk.SSMClient({
-            ...(options.region !== undefined ? { region: options.region } : {}),
-            ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-            ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-          }),
+          new sdk.SSMClient(
+            await awsClientConfig({
+              service: "ssm",
+              env: options.env ?? process.env,
+              ...(options.region !== undefined ? { region: options.region } : {}),
+              ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+              ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+              ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+              ...(options.verify !== undefined ? { verify: options.verify } : {}),
+            }),
+          ),
       }));
       // A failed import or client creation is not kept: the next call tries again.
       session.catch(() => {

@@ -61,7 +61,14 @@ export type Fault =
   /** The request is accepted and never answered (the client must time out). */
   | { type: "hang" }
   /** The normal answer, after a delay. */
-  | { type: "delay"; ms: number };
+  | { type: "delay"; ms: number }
+  /** Status 200 and headers at once, then one byte of body every `intervalMs`, never ending. */
+  | { type: "trickle"; intervalMs: number }
+  /**
+   * A body of `bytes` bytes (a JSON string that never closes), streamed in 64 KiB chunks without
+   * being held in memory; with Content-Length when `declareLength`, else chunked.
+   */
+  | { type: "flood"; bytes: number; declareLength?: boolean };
 
 export interface AcceptedCredentials {
   secretAccessKey: string;
@@ -83,7 +90,7 @@ export interface RecordedCall {
   accessKeyId: string;
   query: Record<string, string>;
   /** What the endpoint answered: the status code, or the fault type. */
-  outcome: number | "reset" | "hang";
+  outcome: number | "reset" | "hang" | "trickle" | "flood";
 }
 
 export interface AwsEndpoint {
@@ -250,6 +257,39 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
       res.write('{"authorizationToken": "');
       setTimeout(() => req.socket.destroy(), 10);
+      return;
+    }
+    if (fault?.type === "trickle") {
+      call.outcome = "trickle";
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("{");
+      const timer = setInterval(() => res.write(" "), fault.intervalMs);
+      timer.unref();
+      res.on("close", () => clearInterval(timer));
+      return;
+    }
+    if (fault?.type === "flood") {
+      call.outcome = "flood";
+      res.writeHead(200, {
+        "content-type": "application/json",
+        ...(fault.declareLength ? { "content-length": String(fault.bytes) } : {}),
+      });
+      const chunk = Buffer.alloc(64 * 1024, "a");
+      let sent = 0;
+      const pump = () => {
+        if (sent === 0) {
+          const prefix = '{"authorizationToken":"';
+          res.write(prefix);
+          sent = prefix.length;
+        }
+        while (sent < fault.bytes && !res.destroyed) {
+          const part = chunk.subarray(0, Math.min(chunk.length, fault.bytes - sent));
+          sent += part.length;
+          if (!res.write(part)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
       return;
     }
     if (fault?.type === "delay") await new Promise((r) => setTimeout(r, fault.ms));
