@@ -20,7 +20,7 @@ export function tokenProblem(value: unknown): string | undefined {
   if (typeof value !== "string") return `it is a ${value === null ? "null" : typeof value}, not text`;
   if (value === "") return "it is empty";
   if (value.length > MAX_TOKEN_LENGTH)
-    return `it is ${value.length} characters long (at most ${MAX_TOKEN_LENGTH})`;
+    return `it is ${value.length} characters long, at most ${MAX_TOKEN_LENGTH} are accepted`;
   if (/^\d+$/.test(value)) return "it is a number";
   if (!B64TOKEN.test(value)) {
     const index = value.search(/[^A-Za-z0-9\-._~+/=]/);
