@@ -22,11 +22,22 @@ export function oneLine(error: unknown): string {
   return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
+/**
+ * An error's stack for --verbose: its name, the first line of its message and the stack frames. The
+ * rest of a message is left out: parsers (smol-toml, yaml) end theirs with a code frame of the file,
+ * which may show a secret standing near the mistake.
+ */
+function frames(error: Error): string {
+  const head = `${error.name}: ${(error.message ?? "").split("\n")[0]}`;
+  const stack = (error.stack ?? "").split("\n").filter((line) => /^\s+at\s/.test(line));
+  return [head, ...stack].join("\n");
+}
+
 function causes(error: unknown): string[] {
   const chain: string[] = [];
   let current = (error as { cause?: unknown })?.cause;
   while (current && chain.length < 5) {
-    chain.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    chain.push(current instanceof Error ? frames(current) : (String(current).split("\n")[0] ?? ""));
     current = (current as { cause?: unknown }).cause;
   }
   return chain;
@@ -40,7 +51,7 @@ export function reportError(error: unknown, out: Output): number {
     out.error(`${oneLine(error)}${out.verbose ? "" : " (run with --verbose for details)"}`);
   }
   if (out.verbose && error instanceof Error) {
-    out.debug(error.stack ?? "");
+    out.debug(frames(error));
     for (const cause of causes(error)) out.debug(`caused by: ${cause}`);
   }
   return error instanceof UsageError ? 2 : 1;

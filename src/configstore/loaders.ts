@@ -158,11 +158,10 @@ async function fromToml(text: string, file: string): Promise<Record<string, unkn
     data = parse(text, { integersAsBigInt: "asNeeded" });
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
-    // The message's first line says what is wrong; the rest is a code frame that may show a secret.
+    // The message's first line says what is wrong; the rest is a code frame that may show a secret,
+    // so the parser's error is not kept as the cause either.
     const reason = firstLine(error.message).replace(/^Invalid TOML document:\s*/, "");
-    throw new ConfigFileError("CONFIG_PARSE", file, error.line, `invalid TOML: ${reason}. Fix the syntax.`, {
-      cause: error,
-    });
+    throw new ConfigFileError("CONFIG_PARSE", file, error.line, `invalid TOML: ${reason}. Fix the syntax.`);
   }
   return normalise(data, "", { file, format: "TOML" }) as Record<string, unknown>;
 }
