@@ -281,7 +281,7 @@ describe("status and diagnose", () => {
   it("diagnose explains the sections, settings and sources, and finds the pnpm ${VAR} trap", async () => {
     const box = sandbox();
     const config = box.config(
-      `[codeartifact]\ntoken_duration = 1800\n[codeartifact domain="corp"]\nrole_session_name = dev\n`,
+      `[codeartifact]\ntoken_duration = 1800\nprofile_name = nowhere\n[codeartifact domain="corp"]\nrole_session_name = dev\n`,
     );
     box.projectNpmrc(`registry=${REGISTRY}\n${NERF}:_authToken=\${CODEARTIFACT_AUTH_TOKEN}\n`);
     const result = await box.run(["diagnose", "--json"]);
@@ -297,9 +297,17 @@ describe("status and diagnose", () => {
         value: "dev",
         section: 'codeartifact domain="corp"',
         file: config,
-        line: 4,
+        line: 5,
       },
     ]);
+    // The credential group comes whole from [codeartifact domain="corp"]: the defaults' profile (which
+    // does not exist, so using it would fail) is set aside, and the report says so.
+    expect(registry.credentials).toEqual({
+      section: 'codeartifact domain="corp"',
+      file: config,
+      line: 4,
+      setAside: [{ section: "codeartifact", keys: ["profile_name"], line: 1 }],
+    });
     expect(registry.identity).toBe("default credential chain (AWS_ACCESS_KEY_ID=AKIA…MPLE)");
     expect(registry.traps).toEqual([
       expect.stringContaining("pnpm >= 10.34.2 ignores ${VAR} auth in a project .npmrc"),
@@ -311,6 +319,9 @@ describe("status and diagnose", () => {
     expect(text.stdout).toContain("Registry npm-store (corp, 111122223333, us-east-1)");
     expect(text.stdout).toMatch(
       /token_duration = 1800 {4}\(\[codeartifact\] ~\/\.config\/codeartifact-keyring\/config\.ini:2\)/,
+    );
+    expect(text.stdout).toContain(
+      '  credentials: [codeartifact domain="corp"] ~/.config/codeartifact-keyring/config.ini:4\n    set aside: profile_name of [codeartifact] (credentials come whole from one section)\n',
     );
   });
 });
