@@ -2,7 +2,7 @@
 // in INI (keyringrc.cfg-compatible), TOML or YAML, read into one model that keeps file:line for every
 // section and setting so errors and `diagnose` can point at them.
 import { lstatSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix, win32 } from "node:path";
 import { ConfigFileError } from "../configstore/errors.js";
 import { parseIni } from "../configstore/ini.js";
 import { type ConfigFormat, formatOf, parseConfigText } from "../configstore/loaders.js";
@@ -308,17 +308,31 @@ function present(path: string): boolean {
   }
 }
 
-/** Where python keyring keeps keyringrc.cfg (keyring's `platform_.config_root()`). */
+/** A variable as Windows reads it: names are case-insensitive there (python's os.environ agrees). */
+function windowsVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const wanted = name.toUpperCase();
+  const key = Object.keys(env).find((k) => k.toUpperCase() === wanted);
+  return key === undefined ? undefined : env[key];
+}
+
+/**
+ * Where python keyring keeps keyringrc.cfg (keyring's `platform_.config_root()`):
+ * - Windows: `%LOCALAPPDATA%`, else `%ProgramData%`, else `.`, then `Python Keyring\keyringrc.cfg`.
+ *   As there, a variable set to the empty string counts as set (and gives a relative path).
+ * - elsewhere (macOS too): `$XDG_CONFIG_HOME`, else `~/.config`, then `python_keyring/keyringrc.cfg`.
+ *   One deliberate difference: python keyring uses a relative `XDG_CONFIG_HOME` as is, which makes the
+ *   config depend on the current directory (a cloned repository could supply it); here, as the XDG
+ *   spec says, a relative value is ignored.
+ */
 export function pythonKeyringConfigPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
   if (platform === "win32") {
-    return join(
-      env.LOCALAPPDATA ?? join(env.USERPROFILE ?? "", "AppData", "Local"),
-      "Python Keyring",
-      "keyringrc.cfg",
-    );
+    const root = windowsVariable(env, "LOCALAPPDATA") ?? windowsVariable(env, "ProgramData") ?? ".";
+    return win32.join(root, "Python Keyring", "keyringrc.cfg");
   }
-  const xdg = env.XDG_CONFIG_HOME?.startsWith("/") ? env.XDG_CONFIG_HOME : join(env.HOME ?? "", ".config");
-  return join(xdg, "python_keyring", "keyringrc.cfg");
+  const xdg = env.XDG_CONFIG_HOME?.startsWith("/")
+    ? env.XDG_CONFIG_HOME
+    : posix.join(env.HOME ?? "", ".config");
+  return posix.join(xdg, "python_keyring", "keyringrc.cfg");
 }
 
 /**

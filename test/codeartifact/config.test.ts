@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadKeyringConfig, parseSectionHeader, readKeyringConfig } from "../../src/codeartifact/config.js";
+import {
+  loadKeyringConfig,
+  parseSectionHeader,
+  pythonKeyringConfigPath,
+  readKeyringConfig,
+} from "../../src/codeartifact/config.js";
 import { ConfigError } from "../../src/codeartifact/errors.js";
 import { selectSettings } from "../../src/codeartifact/select.js";
 import { CREDENTIAL_KEYS } from "../../src/codeartifact/settings.js";
@@ -331,6 +336,70 @@ describe("selectSettings: credentials are one group", () => {
         "auth_token",
       ].sort(),
     );
+  });
+});
+
+describe("pythonKeyringConfigPath: python keyring's config_root()", () => {
+  // keyring.util.platform_: Windows uses LOCALAPPDATA, else ProgramData, else "." (os.environ.get with
+  // a default, so an empty value counts as set); elsewhere XDG_CONFIG_HOME or ~/.config.
+  const rows: [string, NodeJS.Platform, NodeJS.ProcessEnv, string][] = [
+    [
+      "LOCALAPPDATA",
+      "win32",
+      { LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local", ProgramData: "C:\\ProgramData" },
+      "C:\\Users\\u\\AppData\\Local\\Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "ProgramData without LOCALAPPDATA",
+      "win32",
+      { ProgramData: "C:\\ProgramData", USERPROFILE: "C:\\Users\\u" },
+      "C:\\ProgramData\\Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "variable names are case-insensitive on Windows",
+      "win32",
+      { PROGRAMDATA: "D:\\PD" },
+      "D:\\PD\\Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "neither: the current directory",
+      "win32",
+      { USERPROFILE: "C:\\Users\\u" },
+      "Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "an empty LOCALAPPDATA counts as set, as in python",
+      "win32",
+      { LOCALAPPDATA: "", ProgramData: "C:\\PD" },
+      "Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "XDG_CONFIG_HOME",
+      "linux",
+      { HOME: "/home/u", XDG_CONFIG_HOME: "/x" },
+      "/x/python_keyring/keyringrc.cfg",
+    ],
+    [
+      "~/.config on macOS too",
+      "darwin",
+      { HOME: "/Users/u" },
+      "/Users/u/.config/python_keyring/keyringrc.cfg",
+    ],
+    [
+      "an empty XDG_CONFIG_HOME falls back",
+      "linux",
+      { HOME: "/home/u", XDG_CONFIG_HOME: "" },
+      "/home/u/.config/python_keyring/keyringrc.cfg",
+    ],
+    [
+      "a relative XDG_CONFIG_HOME is ignored (deliberately unlike python keyring)",
+      "linux",
+      { HOME: "/home/u", XDG_CONFIG_HOME: "conf" },
+      "/home/u/.config/python_keyring/keyringrc.cfg",
+    ],
+  ];
+  it.each(rows)("%s (%s)", (_name, platform, env, expected) => {
+    expect(pythonKeyringConfigPath(env, platform)).toBe(expected);
   });
 });
 
