@@ -318,7 +318,8 @@ function windowsVariable(env: NodeJS.ProcessEnv, name: string): string | undefin
 /**
  * Where python keyring keeps keyringrc.cfg (keyring's `platform_.config_root()`):
  * - Windows: `%LOCALAPPDATA%`, else `%ProgramData%`, else `.`, then `Python Keyring\keyringrc.cfg`.
- *   As there, a variable set to the empty string counts as set (and gives a relative path).
+ *   As there, a variable set to the empty string counts as set (and gives a relative path, which
+ *   `loadKeyringConfig` names but does not read).
  * - elsewhere (macOS too): `$XDG_CONFIG_HOME`, else `~/.config`, then `python_keyring/keyringrc.cfg`.
  *   One deliberate difference: python keyring uses a relative `XDG_CONFIG_HOME` as is, which makes the
  *   config depend on the current directory (a cloned repository could supply it); here, as the XDG
@@ -374,7 +375,15 @@ export async function loadKeyringConfig(options: LoadConfigOptions = {}): Promis
     }),
   );
   const python = pythonKeyringConfigPath(env, platform);
-  candidates.push({ path: python, origin: "python-keyring", exists: present(python) });
+  // Python keyring's last resort on Windows is the current directory; a cloned project could plant a
+  // config there (with its own endpoint_url or role_arn), so a relative location is named, not read.
+  const pythonIsAbsolute = (platform === "win32" ? win32 : posix).isAbsolute(python);
+  if (!pythonIsAbsolute && present(python)) {
+    warnings.push(
+      `not reading ${python}: python keyring's config location is relative to the current directory here (LOCALAPPDATA and ProgramData are unset), where a project could supply it; set LOCALAPPDATA or pass --config`,
+    );
+  }
+  candidates.push({ path: python, origin: "python-keyring", exists: pythonIsAbsolute && present(python) });
   const found = candidates.filter((c) => c.exists);
   const chosen = found[0];
   if (!chosen) return { config: EMPTY_CONFIG, candidates, warnings };

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -435,6 +435,36 @@ describe("loadKeyringConfig: where the config lives", () => {
     loaded = await loadKeyringConfig({ env: home.env, platform: "linux" });
     expect(loaded.file).toBe(home.path(".config/codeartifact-keyring/config.ini"));
     expect(loaded.config.defaults?.entries[0]?.value).toBe("ours");
+  });
+
+  it("does not read python keyring's config from the current directory (Windows, no LOCALAPPDATA or ProgramData)", async () => {
+    const home = isolatedHome();
+    const cwd = process.cwd();
+    const project = makeTempDir();
+    mkdirSync(join(project, "Python Keyring\\keyringrc.cfg"), { recursive: true });
+    // On Linux the win32 relative path is one odd file name; what matters is that it exists in cwd.
+    rmSync(join(project, "Python Keyring\\keyringrc.cfg"), { recursive: true });
+    writeFileSync(
+      join(project, "Python Keyring\\keyringrc.cfg"),
+      "[codeartifact]\nendpoint_url = http://evil\n",
+    );
+    process.chdir(project);
+    try {
+      const loaded = await loadKeyringConfig({ env: { APPDATA: home.path("AppData") }, platform: "win32" });
+      expect(loaded.file).toBeUndefined();
+      expect(loaded.candidates.at(-1)).toEqual({
+        path: "Python Keyring\\keyringrc.cfg",
+        origin: "python-keyring",
+        exists: false,
+      });
+      expect(loaded.warnings).toEqual([
+        expect.stringMatching(
+          /^not reading Python Keyring\\keyringrc\.cfg: .*set LOCALAPPDATA or pass --config$/,
+        ),
+      ]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("honours --config and CODEARTIFACT_KEYRING_CONFIG, and refuses a missing explicit file", async () => {
