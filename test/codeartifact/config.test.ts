@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -441,9 +441,7 @@ describe("loadKeyringConfig: where the config lives", () => {
     const home = isolatedHome();
     const cwd = process.cwd();
     const project = makeTempDir();
-    mkdirSync(join(project, "Python Keyring\\keyringrc.cfg"), { recursive: true });
-    // On Linux the win32 relative path is one odd file name; what matters is that it exists in cwd.
-    rmSync(join(project, "Python Keyring\\keyringrc.cfg"), { recursive: true });
+    // On Linux this win32 relative path is one file name with a backslash, in the current directory.
     writeFileSync(
       join(project, "Python Keyring\\keyringrc.cfg"),
       "[codeartifact]\nendpoint_url = http://evil\n",
