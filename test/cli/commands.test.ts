@@ -351,6 +351,37 @@ describe("secrets", () => {
     expect(JSON.parse((await secrets("clear", "--json")).stdout)).toEqual({ removed: 1 });
   });
 
+  it.each([
+    ["python-env-secrets", "ENV_SECRETS_ID", ".python/envsecrets", ".secrets", 'CI_SECRET="s3cr3t value"\n'],
+    ["dotnet", "USER_SECRETS_ID", ".microsoft/usersecrets", "secrets.json", '"CI_SECRET": "s3cr3t value"'],
+  ])("--store %s reads and writes that tool's own files", async (store, idKey, folder, file, written) => {
+    const box = sandbox();
+    const secrets = (...args: string[]) => box.run(["secrets", ...args, "--store", store]);
+    expect((await secrets("init")).status).toBe(0);
+    const id = new RegExp(`^${idKey}=([0-9a-f-]{36})\n$`).exec(
+      readFileSync(join(box.project, ".env"), "utf8"),
+    )?.[1];
+    expect(id).toBeDefined();
+    expect(
+      (await box.run(["secrets", "set", "CI_SECRET", "--store", store], { input: "s3cr3t value\n" })).status,
+    ).toBe(0);
+    const stored = box.path(join(folder, id as string, file));
+    expect(readFileSync(stored, "utf8")).toContain(written);
+    expect((await secrets("get", "CI_SECRET")).stdout).toBe("s3cr3t value\n");
+    expect(JSON.parse((await secrets("info", "--json")).stdout)).toMatchObject({
+      idKey,
+      secretsFile: stored,
+      count: 1,
+    });
+    // The native store does not see them.
+    expect(JSON.parse((await box.run(["secrets", "list", "--json"])).stdout)).toEqual({ keys: [] });
+    const bad = await box.run(["secrets", "list", "--store", "vault"]);
+    expect(bad.status).not.toBe(0);
+    expect(stderrLines(bad.stderr)).toEqual([
+      "error: --store `vault` is not a secret store: use native, dotnet, python-env-secrets",
+    ]);
+  });
+
   it("a config value resolves from SSM Parameter Store under ssm_prefix", async () => {
     const box = sandbox({ AWS_SECRET_ACCESS_KEY: "", AWS_ENDPOINT_URL_SSM: aws().url });
     // The SSM call signs with the environment's keys; the CodeArtifact call with the keys of the config.
