@@ -382,6 +382,25 @@ describe("secrets", () => {
     ]);
   });
 
+  it("a config value resolves from python-env-secrets' store the project links to", async () => {
+    const box = sandbox({ AWS_SECRET_ACCESS_KEY: "" });
+    box.config(
+      "[codeartifact]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${CA_SECRET}\n",
+    );
+    expect((await box.run(["secrets", "init", "--store", "python-env-secrets"])).status).toBe(0);
+    const set = await box.run(["secrets", "set", "CA_SECRET", "--store", "python-env-secrets"], {
+      input: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    });
+    expect(set.status, set.stderr).toBe(0);
+    const result = await box.run(["token", "--registry", REGISTRY]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${token()}\n`);
+    const diagnose = JSON.parse((await box.run(["diagnose", "--registry", REGISTRY, "--json"])).stdout);
+    expect(diagnose.registries[0].settings).toContainEqual(
+      expect.objectContaining({ key: "aws_secret_access_key", via: ["user-secrets (python-env-secrets)"] }),
+    );
+  });
+
   it("a config value resolves from SSM Parameter Store under ssm_prefix", async () => {
     const box = sandbox({ AWS_SECRET_ACCESS_KEY: "", AWS_ENDPOINT_URL_SSM: aws().url });
     // The SSM call signs with the environment's keys; the CodeArtifact call with the keys of the config.
