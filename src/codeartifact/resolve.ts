@@ -124,9 +124,15 @@ export async function settingsStore(options: {
   ];
   // A project linked to dotnet user-secrets or python-env-secrets: that store follows ours, when the
   // project's .env links to one holding secrets (so lookups and messages stay as they were otherwise).
+  // A file that cannot be read keeps its backend in the chain, so the lookup reports it with the
+  // setting that needed it, instead of this early look reporting it without.
   for (const store of ["dotnet", "python-env-secrets"] as const) {
     const foreign = fromUserSecrets({ projectDir: options.cwd, env: options.env, store });
-    if ((await foreign.info()).count > 0) backends.push(foreign);
+    const holds = await foreign.info().then(
+      (info) => info.count > 0,
+      () => true,
+    );
+    if (holds) backends.push(foreign);
   }
   backends.push(fromDockerSecrets({}));
   if (options.ssmPrefix) {

@@ -401,6 +401,21 @@ describe("secrets", () => {
     );
   });
 
+  it("a broken dotnet secrets.json the project links to is reported with the setting that needed it", async () => {
+    const box = sandbox({ AWS_SECRET_ACCESS_KEY: "" });
+    const config = box.config(
+      "[codeartifact]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${CA_SECRET}\n",
+    );
+    expect((await box.run(["secrets", "init", "--store", "dotnet"])).status).toBe(0);
+    const info = JSON.parse((await box.run(["secrets", "info", "--json", "--store", "dotnet"])).stdout);
+    writeFileSync(info.secretsFile, '{"CA_SECRET": "hunter2",');
+    const result = await box.run(["token", "--registry", REGISTRY]);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: ${config}:3: ${info.secretsFile}: is not valid JSON, so its secrets cannot be read. Fix the file by hand.`,
+    ]);
+  });
+
   it("a config value resolves from SSM Parameter Store under ssm_prefix", async () => {
     const box = sandbox({ AWS_SECRET_ACCESS_KEY: "", AWS_ENDPOINT_URL_SSM: aws().url });
     // The SSM call signs with the environment's keys; the CodeArtifact call with the keys of the config.
