@@ -236,6 +236,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       .command("secrets")
       .description("per-project secrets kept outside the project (the .env holds only an id)")
       .option("--project <dir>", "the project directory (default: the current one)")
+      .option(
+        "--store <kind>",
+        "whose files: native (ours), dotnet (dotnet user-secrets) or python-env-secrets (default: native)",
+      )
       .argument("[action]")
       .action((action?: string) => {
         const actions = "init, set KEY, get KEY, list, delete KEY, clear or info";
@@ -247,6 +251,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       }),
     "codeartifact-login secrets init",
     "codeartifact-login secrets set CI_SECRET   # then use ${CI_SECRET} in the config",
+    "codeartifact-login secrets list --store dotnet   # the secrets.json of dotnet user-secrets",
   );
   const secret = (name: string, description: string, ...examples: string[]) =>
     bind(

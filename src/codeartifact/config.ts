@@ -2,7 +2,7 @@
 // in INI (keyringrc.cfg-compatible), TOML or YAML, read into one model that keeps file:line for every
 // section and setting so errors and `diagnose` can point at them.
 import { lstatSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix, win32 } from "node:path";
 import { ConfigFileError } from "../configstore/errors.js";
 import { parseIni } from "../configstore/ini.js";
 import { type ConfigFormat, formatOf, parseConfigText } from "../configstore/loaders.js";
@@ -308,17 +308,32 @@ function present(path: string): boolean {
   }
 }
 
-/** Where python keyring keeps keyringrc.cfg (keyring's `platform_.config_root()`). */
+/** A variable as Windows reads it: names are case-insensitive there (python's os.environ agrees). */
+function windowsVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const wanted = name.toUpperCase();
+  const key = Object.keys(env).find((k) => k.toUpperCase() === wanted);
+  return key === undefined ? undefined : env[key];
+}
+
+/**
+ * Where python keyring keeps keyringrc.cfg (keyring's `platform_.config_root()`):
+ * - Windows: `%LOCALAPPDATA%`, else `%ProgramData%`, else `.`, then `Python Keyring\keyringrc.cfg`.
+ *   As there, a variable set to the empty string counts as set (and gives a relative path, which
+ *   `loadKeyringConfig` names but does not read).
+ * - elsewhere (macOS too): `$XDG_CONFIG_HOME`, else `~/.config`, then `python_keyring/keyringrc.cfg`.
+ *   One deliberate difference: python keyring uses a relative `XDG_CONFIG_HOME` as is, which makes the
+ *   config depend on the current directory (a cloned repository could supply it); here, as the XDG
+ *   spec says, a relative value is ignored.
+ */
 export function pythonKeyringConfigPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
   if (platform === "win32") {
-    return join(
-      env.LOCALAPPDATA ?? join(env.USERPROFILE ?? "", "AppData", "Local"),
-      "Python Keyring",
-      "keyringrc.cfg",
-    );
+    const root = windowsVariable(env, "LOCALAPPDATA") ?? windowsVariable(env, "ProgramData") ?? ".";
+    return win32.join(root, "Python Keyring", "keyringrc.cfg");
   }
-  const xdg = env.XDG_CONFIG_HOME?.startsWith("/") ? env.XDG_CONFIG_HOME : join(env.HOME ?? "", ".config");
-  return join(xdg, "python_keyring", "keyringrc.cfg");
+  const xdg = env.XDG_CONFIG_HOME?.startsWith("/")
+    ? env.XDG_CONFIG_HOME
+    : posix.join(env.HOME ?? "", ".config");
+  return posix.join(xdg, "python_keyring", "keyringrc.cfg");
 }
 
 /**
@@ -360,7 +375,15 @@ export async function loadKeyringConfig(options: LoadConfigOptions = {}): Promis
     }),
   );
   const python = pythonKeyringConfigPath(env, platform);
-  candidates.push({ path: python, origin: "python-keyring", exists: present(python) });
+  // Python keyring's last resort on Windows is the current directory; a cloned project could plant a
+  // config there (with its own endpoint_url or role_arn), so a relative location is named, not read.
+  const pythonIsAbsolute = (platform === "win32" ? win32 : posix).isAbsolute(python);
+  if (!pythonIsAbsolute && present(python)) {
+    warnings.push(
+      `not reading ${python}: python keyring's config location is relative to the current directory here (LOCALAPPDATA and ProgramData are unset), where a project could supply it; set LOCALAPPDATA or pass --config`,
+    );
+  }
+  candidates.push({ path: python, origin: "python-keyring", exists: pythonIsAbsolute && present(python) });
   const found = candidates.filter((c) => c.exists);
   const chosen = found[0];
   if (!chosen) return { config: EMPTY_CONFIG, candidates, warnings };

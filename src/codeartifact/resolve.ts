@@ -97,7 +97,9 @@ export function resolveTarget(input: RegistryInput, config: KeyringConfig): Regi
 
 /**
  * The chain `${NAME}` references in settings resolve through, first hit wins: the environment, the
- * project's `.env`, the user secrets it links to, Docker secrets, then SSM under `ssm_prefix`.
+ * project's `.env`, the user secrets it links to (ours, then dotnet user-secrets' and
+ * python-env-secrets' when it links to those and they hold secrets), Docker secrets, then SSM under
+ * `ssm_prefix`.
  * Backends are imported only when a value actually holds a reference.
  */
 export async function settingsStore(options: {
@@ -119,8 +121,20 @@ export async function settingsStore(options: {
     fromEnv({ env: options.env }),
     fromDotenv({ path: join(options.cwd, ".env") }),
     fromUserSecrets({ projectDir: options.cwd, env: options.env }),
-    fromDockerSecrets({}),
   ];
+  // A project linked to dotnet user-secrets or python-env-secrets: that store follows ours, when the
+  // project's .env links to one holding secrets (so lookups and messages stay as they were otherwise).
+  // A file that cannot be read keeps its backend in the chain, so the lookup reports it with the
+  // setting that needed it, instead of this early look reporting it without.
+  for (const store of ["dotnet", "python-env-secrets"] as const) {
+    const foreign = fromUserSecrets({ projectDir: options.cwd, env: options.env, store });
+    const holds = await foreign.info().then(
+      (info) => info.count > 0,
+      () => true,
+    );
+    if (holds) backends.push(foreign);
+  }
+  backends.push(fromDockerSecrets({}));
   if (options.ssmPrefix) {
     const { fromSsm } = await import("../configstore/backends/ssm.js");
     backends.push(

@@ -1,7 +1,7 @@
 // Which sections apply to a registry, and which section each setting comes from.
-import type { ConfigSection, KeyringConfig, Qualifier } from "./config.js";
+import type { ConfigEntry, ConfigSection, KeyringConfig, Qualifier } from "./config.js";
 import { QUALIFIERS } from "./config.js";
-import { settingDefinition, suggestSetting } from "./settings.js";
+import { type SettingDefinition, settingDefinition, suggestSetting } from "./settings.js";
 
 export type SelectionRequest = Partial<Record<Qualifier, string>>;
 
@@ -14,9 +14,21 @@ export interface SelectedSetting {
   line?: number;
 }
 
+/** Where the credential group came from, and what was set aside for it. */
+export interface CredentialChoice {
+  /** Header of the section that supplies every credential setting. */
+  section: string;
+  file?: string;
+  line?: number;
+  /** Less specific (or equally specific, later) applying sections whose credential keys were not used. */
+  setAside: { section: string; keys: string[]; line?: number }[];
+}
+
 export interface Selection {
   /** By canonical key (`profile` is reported as `profile_name`). */
   settings: Record<string, SelectedSetting>;
+  /** The section supplying the credential group; undefined when no applying section sets any. */
+  credentials?: CredentialChoice;
   /** Section headers used, least specific first. */
   applied: string[];
   warnings: string[];
@@ -50,11 +62,14 @@ function where(config: KeyringConfig, line: number | undefined): string {
  * Chooses the settings for a registry. The rules, in order:
  * 1. `[codeartifact]` holds defaults for every registry.
  * 2. A qualified section applies only if every qualifier it states equals the request.
- * 3. Applying sections override the defaults and each other from least to most specific, so each key
- *    comes from the most specific section that sets it.
- * 4. Between applying sections of equal specificity that set the same key, the one earlier in the
- *    file wins (as a reader would expect), and a warning names both.
- * 5. Unknown keys warn, with the closest known key, so a typo does not silently do nothing.
+ * 3. Credentials are one group (`CREDENTIAL_KEYS`): the most specific applying section that sets any
+ *    of them supplies all of them; less specific sections' credential keys are set aside (reported in
+ *    `credentials.setAside`), so two sections never combine into an identity nobody wrote.
+ * 4. Every other setting cascades key by key: applying sections override the defaults and each other
+ *    from least to most specific, so each key comes from the most specific section that sets it.
+ * 5. Between applying sections of equal specificity, the one earlier in the file wins (a key, or the
+ *    credential group), as a reader would expect, and a warning names both.
+ * 6. Unknown keys warn, with the closest known key, so a typo does not silently do nothing.
  *
  * @example
  * selectSettings(config, { domain: "corp", account: "111122223333", region: "us-east-1", name: "npm" })
@@ -82,6 +97,7 @@ export function selectSettings(config: KeyringConfig, request: SelectionRequest)
     }
   }
 
+  const credentialEntries = new Map<ConfigSection, CredentialEntry[]>();
   for (const layer of layers) {
     const setInLayer = new Map<string, ConfigSection>();
     for (const section of layer) {
@@ -94,6 +110,10 @@ export function selectSettings(config: KeyringConfig, request: SelectionRequest)
           );
           continue;
         }
+        if (definition.credential) {
+          credentialEntries.set(section, [...(credentialEntries.get(section) ?? []), { entry, definition }]);
+          continue;
+        }
         const earlier = setInLayer.get(definition.key);
         if (earlier) {
           warnings.push(
@@ -102,17 +122,79 @@ export function selectSettings(config: KeyringConfig, request: SelectionRequest)
           continue;
         }
         setInLayer.set(definition.key, section);
-        settings[definition.key] = {
-          value: entry.value,
-          section: section.header,
-          ...(config.file ? { file: config.file } : {}),
-          ...(entry.line ? { line: entry.line } : {}),
-        };
+        settings[definition.key] = selected(config, section, entry.value, entry.line);
       }
     }
   }
+  const credentials = chooseCredentials(config, layers, credentialEntries, warnings);
+  if (credentials) {
+    for (const { entry, definition } of credentialEntries.get(credentials.chosen) ?? []) {
+      settings[definition.key] = selected(config, credentials.chosen, entry.value, entry.line);
+    }
+  }
   const applied = layers.flat().map((section) => section.header);
-  return { settings, applied, warnings };
+  return { settings, applied, warnings, ...(credentials ? { credentials: credentials.choice } : {}) };
+}
+
+interface CredentialEntry {
+  entry: ConfigEntry;
+  definition: SettingDefinition;
+}
+
+function selected(
+  config: KeyringConfig,
+  section: ConfigSection,
+  value: string,
+  line: number | undefined,
+): SelectedSetting {
+  return {
+    value,
+    section: section.header,
+    ...(config.file ? { file: config.file } : {}),
+    ...(line ? { line } : {}),
+  };
+}
+
+/**
+ * The section supplying the credential group: the first (in file order) of the most specific layer
+ * that sets any credential key. Every other applying section's credential keys are set aside; an
+ * equally specific one also warns, as for any other key set twice at one level.
+ */
+function chooseCredentials(
+  config: KeyringConfig,
+  layers: ConfigSection[][],
+  entries: Map<ConfigSection, CredentialEntry[]>,
+  warnings: string[],
+): { chosen: ConfigSection; choice: CredentialChoice } | undefined {
+  let chosen: ConfigSection | undefined;
+  const setAside: CredentialChoice["setAside"] = [];
+  for (const layer of [...layers].reverse()) {
+    for (const section of layer) {
+      const own = entries.get(section);
+      if (!own) continue;
+      if (!chosen) {
+        chosen = section;
+        continue;
+      }
+      const keys = own.map(({ definition }) => definition.key);
+      setAside.push({ section: section.header, keys, ...(section.line ? { line: section.line } : {}) });
+      if (layer.includes(chosen)) {
+        warnings.push(
+          `${where(config, section.line)}: [${chosen.header}]${chosen.line ? ` (line ${chosen.line})` : ""} and [${section.header}] both set credentials (${keys.join(", ")}), equally specific; using [${chosen.header}]'s (the earlier one)`,
+        );
+      }
+    }
+  }
+  if (!chosen) return undefined;
+  return {
+    chosen,
+    choice: {
+      section: chosen.header,
+      ...(config.file ? { file: config.file } : {}),
+      ...(chosen.line ? { line: chosen.line } : {}),
+      setAside,
+    },
+  };
 }
 
 /**

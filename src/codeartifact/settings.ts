@@ -61,6 +61,8 @@ export interface SettingDefinition {
   /** Property in `Settings`. */
   property: keyof Settings;
   secret?: boolean;
+  /** One of the credential group: chosen together from one section (see `CREDENTIAL_KEYS`). */
+  credential?: boolean;
   description: string;
   parse: Parser;
 }
@@ -93,6 +95,7 @@ export function parseTokenDuration(value: string | number, where = "token_durati
 export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   {
     key: "profile_name",
+    credential: true,
     aliases: ["profile"],
     property: "profile",
     description: "AWS profile (in ~/.aws/config or credentials) for the base credentials.",
@@ -107,12 +110,14 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   },
   {
     key: "aws_access_key_id",
+    credential: true,
     property: "accessKeyId",
     description: "Static access key id; needs aws_secret_access_key.",
     parse: text,
   },
   {
     key: "aws_secret_access_key",
+    credential: true,
     property: "secretAccessKey",
     secret: true,
     description: "Static secret access key; use ${NAME} to keep it out of the file.",
@@ -120,6 +125,7 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   },
   {
     key: "aws_session_token",
+    credential: true,
     property: "sessionToken",
     secret: true,
     description: "Session token that goes with temporary static keys.",
@@ -127,6 +133,7 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   },
   {
     key: "role_arn",
+    credential: true,
     property: "roleArn",
     description: "IAM role assumed on top of the base credentials.",
     parse: (value) => {
@@ -138,11 +145,18 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   },
   {
     key: "role_session_name",
+    credential: true,
     property: "roleSessionName",
     description: "Session name for role_arn. Default: codeartifact-keyring.",
     parse: text,
   },
-  { key: "external_id", property: "externalId", description: "External id for role_arn.", parse: text },
+  {
+    key: "external_id",
+    property: "externalId",
+    credential: true,
+    description: "External id for role_arn.",
+    parse: text,
+  },
   {
     key: "endpoint_url",
     property: "endpointUrl",
@@ -168,6 +182,7 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   },
   {
     key: "auth_token",
+    credential: true,
     property: "authToken",
     secret: true,
     description: "A pre-fetched token used as is, without calling AWS (like CODEARTIFACT_AUTH_TOKEN).",
@@ -210,6 +225,15 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
     parse: (value) => integerIn(value, "use a number of seconds from 1 to 300", (n) => n >= 1 && n <= 300),
   },
 ];
+
+/**
+ * The credential group: who asks AWS. The most specific applying section that sets any of these
+ * supplies all of them; none leaks in from a less specific section, so a profile in one section and
+ * static keys in another can never combine into an identity nobody wrote.
+ */
+export const CREDENTIAL_KEYS: readonly string[] = SETTING_DEFINITIONS.filter((d) => d.credential).map(
+  (d) => d.key,
+);
 
 /** Section-level keys that do not cascade: they describe the section itself. */
 export const SECTION_KEYS = ["registry_url"] as const;

@@ -1,7 +1,8 @@
 // `${NAME}` references resolved through a whole ConfigStore (not only the environment), in the
 // Docker Compose syntax: `${NAME}`, `${NAME:-default}`, `${NAME-default}`, and `$${` for a literal `${`.
 // A value found in the store is itself interpolated (so `URL=https://${HOST}/` works), which is how
-// cycles arise: they are caught and reported with their path (`a > b > a`). Defaults are literal text.
+// cycles arise: they are caught and reported with their path (`a > b > a`). Defaults are literal text
+// without braces: a default ends at the first `}`, so a `{` in one is refused rather than misread.
 // Messages never quote a value or a template (either may hold a secret): they name references and keys.
 import { InterpolationError } from "./errors.js";
 import { isSensitiveKey, Secret } from "./secret.js";
@@ -74,6 +75,15 @@ export class Resolver {
       if (!parsed) {
         throw syntaxError(
           `an invalid reference at character ${dollar + 1}${where}: write \`\${NAME}\`, \`\${NAME:-default}\` or \`\${NAME-default}\` (NAME: letters, digits, \`_ . /\`; no nesting).`,
+          keyPath,
+          via,
+        );
+      }
+      if (parsed.fallback.includes("{")) {
+        // `${JSON:-{"a":1}}` would end at the first `}` and leave a stray one in the value. Compose
+        // counts braces here; we refuse, so a default never silently loses or gains a brace.
+        throw syntaxError(
+          `a \`{\` in the default of \`\${${parsed.name}${parsed.operator}…}\` at character ${dollar + 1}${where}: a default ends at the first \`}\`, so it cannot hold braces. Set \`${parsed.name}\` (in the environment or .env) instead of giving this default.`,
           keyPath,
           via,
         );
@@ -185,6 +195,7 @@ function parseReference(body: string): { name: string; operator?: ":-" | "-"; fa
  * | `${NAME}`          | the value of NAME; an error if no backend has it |
  * | `${NAME:-default}` | `default` when NAME is unset or empty            |
  * | `${NAME-default}`  | `default` when NAME is unset                     |
+ * | `${NAME:-{x}}`     | an error: a default cannot hold `{` or `}`        |
  * | `$${`              | a literal `${`                                   |
  *
  * @example

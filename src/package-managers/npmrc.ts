@@ -19,7 +19,10 @@ import { type EditOutcome, editPrivateTextFile, type FileEditOptions } from "./p
 
 /** One change to an .npmrc. Registry URLs may be full URLs, nerf darts (`//host/path/`) or bare hosts. */
 export type NpmrcEdit =
-  /** Sets `//host/path/:_authToken` and removes that nerf dart's `_password`, `username` and `_auth`. */
+  /**
+   * Sets `//host/path/:_authToken` and removes that nerf dart's `username`, `_password`, `email` and
+   * `always-auth`, as npm's `setCredentialsByURI` does (it keeps `_auth`: npm reads `_authToken` first).
+   */
   | { kind: "set-token"; registryUrl: string; token: Secret | string }
   /** Removes every literal `//host/path/:_authToken` line (a `${VAR}` reference is left alone). */
   | { kind: "remove-token"; registryUrl: string }
@@ -128,7 +131,9 @@ function describeEdit(edit: NpmrcEdit): Owned {
       return {
         key: `${nerf}:_authToken`,
         value: token,
-        conflicts: [`${nerf}:_password`, `${nerf}:username`, `${nerf}:_auth`],
+        // npm 11's setCredentialsByURI({ token }) deletes exactly these four and keeps `_auth`, `certfile`
+        // and `keyfile`; matching it means a login here leaves the file as `npm login` would.
+        conflicts: [`${nerf}:_password`, `${nerf}:username`, `${nerf}:email`, `${nerf}:always-auth`],
         secret: true,
       };
     }
@@ -209,7 +214,8 @@ function removeLine(lines: TextLine[], index: number): void {
  *   removed; a missing key is added at the end of the top level (before any `[section]`), with the
  *   file's own line breaks. In a file without a final newline the new line goes after a break and stays
  *   without one, so removing it again gives back the original bytes.
- * - Setting a token removes the nerf dart's `_password`, `username` and `_auth` lines, as npm does.
+ * - Setting a token removes the nerf dart's `username`, `_password`, `email` and `always-auth` lines and
+ *   keeps its `_auth`, as npm's `setCredentialsByURI` does.
  * - A token line whose value is a `${VAR}` reference is left alone (with a notice): the user chose to
  *   read that token from the environment.
  * - A value npm's parser would read back differently (whitespace, `;`, `#`, quotes, line breaks) is

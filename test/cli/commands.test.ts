@@ -281,7 +281,7 @@ describe("status and diagnose", () => {
   it("diagnose explains the sections, settings and sources, and finds the pnpm ${VAR} trap", async () => {
     const box = sandbox();
     const config = box.config(
-      `[codeartifact]\ntoken_duration = 1800\n[codeartifact domain="corp"]\nrole_session_name = dev\n`,
+      `[codeartifact]\ntoken_duration = 1800\nprofile_name = nowhere\n[codeartifact domain="corp"]\nrole_session_name = dev\n`,
     );
     box.projectNpmrc(`registry=${REGISTRY}\n${NERF}:_authToken=\${CODEARTIFACT_AUTH_TOKEN}\n`);
     const result = await box.run(["diagnose", "--json"]);
@@ -297,9 +297,17 @@ describe("status and diagnose", () => {
         value: "dev",
         section: 'codeartifact domain="corp"',
         file: config,
-        line: 4,
+        line: 5,
       },
     ]);
+    // The credential group comes whole from [codeartifact domain="corp"]: the defaults' profile (which
+    // does not exist, so using it would fail) is set aside, and the report says so.
+    expect(registry.credentials).toEqual({
+      section: 'codeartifact domain="corp"',
+      file: config,
+      line: 4,
+      setAside: [{ section: "codeartifact", keys: ["profile_name"], line: 1 }],
+    });
     expect(registry.identity).toBe("default credential chain (AWS_ACCESS_KEY_ID=AKIA…MPLE)");
     expect(registry.traps).toEqual([
       expect.stringContaining("pnpm >= 10.34.2 ignores ${VAR} auth in a project .npmrc"),
@@ -311,6 +319,9 @@ describe("status and diagnose", () => {
     expect(text.stdout).toContain("Registry npm-store (corp, 111122223333, us-east-1)");
     expect(text.stdout).toMatch(
       /token_duration = 1800 {4}\(\[codeartifact\] ~\/\.config\/codeartifact-keyring\/config\.ini:2\)/,
+    );
+    expect(text.stdout).toContain(
+      '  credentials: [codeartifact domain="corp"] ~/.config/codeartifact-keyring/config.ini:4\n    set aside: profile_name of [codeartifact] (credentials come whole from one section)\n',
     );
   });
 });
@@ -338,6 +349,71 @@ describe("secrets", () => {
     ]);
     await box.run(["secrets", "set", "A"], { input: "1" });
     expect(JSON.parse((await secrets("clear", "--json")).stdout)).toEqual({ removed: 1 });
+  });
+
+  it.each([
+    ["python-env-secrets", "ENV_SECRETS_ID", ".python/envsecrets", ".secrets", 'CI_SECRET="s3cr3t value"\n'],
+    ["dotnet", "USER_SECRETS_ID", ".microsoft/usersecrets", "secrets.json", '"CI_SECRET": "s3cr3t value"'],
+  ])("--store %s reads and writes that tool's own files", async (store, idKey, folder, file, written) => {
+    const box = sandbox();
+    const secrets = (...args: string[]) => box.run(["secrets", ...args, "--store", store]);
+    expect((await secrets("init")).status).toBe(0);
+    const id = new RegExp(`^${idKey}=([0-9a-f-]{36})\n$`).exec(
+      readFileSync(join(box.project, ".env"), "utf8"),
+    )?.[1];
+    expect(id).toBeDefined();
+    expect(
+      (await box.run(["secrets", "set", "CI_SECRET", "--store", store], { input: "s3cr3t value\n" })).status,
+    ).toBe(0);
+    const stored = box.path(join(folder, id as string, file));
+    expect(readFileSync(stored, "utf8")).toContain(written);
+    expect((await secrets("get", "CI_SECRET")).stdout).toBe("s3cr3t value\n");
+    expect(JSON.parse((await secrets("info", "--json")).stdout)).toMatchObject({
+      idKey,
+      secretsFile: stored,
+      count: 1,
+    });
+    // The native store does not see them.
+    expect(JSON.parse((await box.run(["secrets", "list", "--json"])).stdout)).toEqual({ keys: [] });
+    const bad = await box.run(["secrets", "list", "--store", "vault"]);
+    expect(bad.status).not.toBe(0);
+    expect(stderrLines(bad.stderr)).toEqual([
+      "error: --store `vault` is not a secret store: use native, dotnet, python-env-secrets",
+    ]);
+  });
+
+  it("a config value resolves from python-env-secrets' store the project links to", async () => {
+    const box = sandbox({ AWS_SECRET_ACCESS_KEY: "" });
+    box.config(
+      "[codeartifact]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${CA_SECRET}\n",
+    );
+    expect((await box.run(["secrets", "init", "--store", "python-env-secrets"])).status).toBe(0);
+    const set = await box.run(["secrets", "set", "CA_SECRET", "--store", "python-env-secrets"], {
+      input: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    });
+    expect(set.status, set.stderr).toBe(0);
+    const result = await box.run(["token", "--registry", REGISTRY]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${token()}\n`);
+    const diagnose = JSON.parse((await box.run(["diagnose", "--registry", REGISTRY, "--json"])).stdout);
+    expect(diagnose.registries[0].settings).toContainEqual(
+      expect.objectContaining({ key: "aws_secret_access_key", via: ["user-secrets (python-env-secrets)"] }),
+    );
+  });
+
+  it("a broken dotnet secrets.json the project links to is reported with the setting that needed it", async () => {
+    const box = sandbox({ AWS_SECRET_ACCESS_KEY: "" });
+    const config = box.config(
+      "[codeartifact]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${CA_SECRET}\n",
+    );
+    expect((await box.run(["secrets", "init", "--store", "dotnet"])).status).toBe(0);
+    const info = JSON.parse((await box.run(["secrets", "info", "--json", "--store", "dotnet"])).stdout);
+    writeFileSync(info.secretsFile, '{"CA_SECRET": "hunter2",');
+    const result = await box.run(["token", "--registry", REGISTRY]);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: ${config}:3: ${info.secretsFile}: is not valid JSON, so its secrets cannot be read. Fix the file by hand.`,
+    ]);
   });
 
   it("a config value resolves from SSM Parameter Store under ssm_prefix", async () => {

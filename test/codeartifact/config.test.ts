@@ -1,9 +1,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadKeyringConfig, parseSectionHeader, readKeyringConfig } from "../../src/codeartifact/config.js";
+import {
+  loadKeyringConfig,
+  parseSectionHeader,
+  pythonKeyringConfigPath,
+  readKeyringConfig,
+} from "../../src/codeartifact/config.js";
 import { ConfigError } from "../../src/codeartifact/errors.js";
 import { selectSettings } from "../../src/codeartifact/select.js";
+import { CREDENTIAL_KEYS } from "../../src/codeartifact/settings.js";
 import { isolatedHome, makeTempDir } from "../support/tmp.js";
 
 const REQUEST = { domain: "corp", account: "111122223333", region: "us-east-1", name: "npm-store" };
@@ -185,15 +191,28 @@ describe("selectSettings", () => {
       section: "codeartifact",
       line: 2,
     });
-    expect(selection.settings.role_arn).toMatchObject({
-      section: 'codeartifact account="111122223333"',
-      line: 6,
-    });
-    expect(selection.settings.external_id).toMatchObject({ value: "from-regional", line: 13 });
-    // Two applying sections of specificity 2 set profile_name: the earlier in the file wins, with a warning.
+    // Credentials are one group: two applying sections of specificity 2 set some; the earlier in the
+    // file supplies all of them, with a warning, and no credential key of a less specific section leaks in.
     expect(selection.settings.profile_name).toMatchObject({ value: "store", line: 10 });
+    expect(selection.settings.role_arn).toBeUndefined();
+    expect(selection.settings.external_id).toBeUndefined();
+    expect(selection.credentials).toEqual({
+      section: 'codeartifact account="111122223333" name="npm-store"',
+      file: "c.ini",
+      line: 9,
+      setAside: [
+        {
+          section: 'codeartifact region="us-east-1" domain="corp"',
+          keys: ["profile_name", "external_id"],
+          line: 11,
+        },
+        { section: 'codeartifact account="111122223333"', keys: ["profile_name", "role_arn"], line: 4 },
+        { section: 'codeartifact region="us-east-1"', keys: ["external_id"], line: 14 },
+        { section: "codeartifact", keys: ["profile_name"], line: 1 },
+      ],
+    });
     expect(selection.warnings).toEqual([
-      'c.ini:12: `profile_name` is set by both [codeartifact account="111122223333" name="npm-store"] (line 9) and [codeartifact region="us-east-1" domain="corp"], equally specific; using [codeartifact account="111122223333" name="npm-store"]\'s (the earlier one)',
+      'c.ini:11: [codeartifact account="111122223333" name="npm-store"] (line 9) and [codeartifact region="us-east-1" domain="corp"] both set credentials (profile_name, external_id), equally specific; using [codeartifact account="111122223333" name="npm-store"]\'s (the earlier one)',
     ]);
   });
 
@@ -230,6 +249,160 @@ describe("selectSettings", () => {
   });
 });
 
+describe("selectSettings: credentials are one group", () => {
+  // Each row: a config, and which section supplies the credential keys chosen (key=value), while
+  // other settings cascade key by key.
+  const rows: {
+    name: string;
+    text: string;
+    credentials: Record<string, string>;
+    from?: string;
+    setAside: string[];
+    others?: Record<string, string>;
+  }[] = [
+    {
+      name: "a profile in a specific section is not mixed with static keys of a broader one",
+      text: '[codeartifact account="111122223333"]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n[codeartifact account="111122223333" name="npm-store"]\nprofile_name = dev\n',
+      credentials: { profile_name: "dev" },
+      from: 'codeartifact account="111122223333" name="npm-store"',
+      setAside: ['codeartifact account="111122223333"'],
+    },
+    {
+      name: "a role in a specific section does not assume on top of the defaults' profile",
+      text: '[codeartifact]\nprofile_name = base\ntoken_duration = 1800\n[codeartifact name="npm-store"]\nrole_arn = arn:aws:iam::111122223333:role/R\n',
+      credentials: { role_arn: "arn:aws:iam::111122223333:role/R" },
+      from: 'codeartifact name="npm-store"',
+      setAside: ["codeartifact"],
+      others: { token_duration: "1800" },
+    },
+    {
+      name: "a section with no credential key inherits the whole group from a broader one",
+      text: '[codeartifact]\nprofile_name = base\nrole_arn = arn:aws:iam::111122223333:role/R\n[codeartifact name="npm-store"]\ntoken_duration = 900\n',
+      credentials: { profile_name: "base", role_arn: "arn:aws:iam::111122223333:role/R" },
+      from: "codeartifact",
+      setAside: [],
+      others: { token_duration: "900" },
+    },
+    {
+      name: "auth_token is in the group: it hides a broader section's profile",
+      text: '[codeartifact]\nprofile_name = base\n[codeartifact account="111122223333"]\nauth_token = ${CI_TOKEN}\n',
+      credentials: { auth_token: "${CI_TOKEN}" },
+      from: 'codeartifact account="111122223333"',
+      setAside: ["codeartifact"],
+    },
+    {
+      name: "a mismatching section's credentials are neither chosen nor set aside",
+      text: '[codeartifact]\nprofile_name = base\n[codeartifact account="999999999999"]\nprofile_name = other\n',
+      credentials: { profile_name: "base" },
+      from: "codeartifact",
+      setAside: [],
+    },
+    {
+      name: "no section sets credentials: no group, the default chain applies",
+      text: "[codeartifact]\ntoken_duration = 1800\n",
+      credentials: {},
+      setAside: [],
+      others: { token_duration: "1800" },
+    },
+  ];
+  it.each(rows)("$name", async (row) => {
+    const config = await readKeyringConfig({ text: row.text });
+    const selection = selectSettings(config, REQUEST);
+    const chosen = Object.fromEntries(
+      CREDENTIAL_KEYS.flatMap((key) => {
+        const setting = selection.settings[key];
+        return setting ? [[key, setting.value]] : [];
+      }),
+    );
+    expect(chosen).toEqual(row.credentials);
+    expect(selection.credentials?.section).toBe(row.from);
+    expect(selection.credentials?.setAside.map((s) => s.section) ?? []).toEqual(row.setAside);
+    for (const key of Object.keys(row.credentials)) expect(selection.settings[key]?.section).toBe(row.from);
+    for (const [key, value] of Object.entries(row.others ?? {}))
+      expect(selection.settings[key]?.value).toBe(value);
+    expect(selection.warnings).toEqual([]);
+  });
+
+  it("names the eight credential keys", () => {
+    expect([...CREDENTIAL_KEYS].sort()).toEqual(
+      [
+        "profile_name",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "role_arn",
+        "role_session_name",
+        "external_id",
+        "auth_token",
+      ].sort(),
+    );
+  });
+});
+
+describe("pythonKeyringConfigPath: python keyring's config_root()", () => {
+  // keyring.util.platform_: Windows uses LOCALAPPDATA, else ProgramData, else "." (os.environ.get with
+  // a default, so an empty value counts as set); elsewhere XDG_CONFIG_HOME or ~/.config.
+  const rows: [string, NodeJS.Platform, NodeJS.ProcessEnv, string][] = [
+    [
+      "LOCALAPPDATA",
+      "win32",
+      { LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local", ProgramData: "C:\\ProgramData" },
+      "C:\\Users\\u\\AppData\\Local\\Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "ProgramData without LOCALAPPDATA",
+      "win32",
+      { ProgramData: "C:\\ProgramData", USERPROFILE: "C:\\Users\\u" },
+      "C:\\ProgramData\\Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "variable names are case-insensitive on Windows",
+      "win32",
+      { PROGRAMDATA: "D:\\PD" },
+      "D:\\PD\\Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "neither: the current directory",
+      "win32",
+      { USERPROFILE: "C:\\Users\\u" },
+      "Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "an empty LOCALAPPDATA counts as set, as in python",
+      "win32",
+      { LOCALAPPDATA: "", ProgramData: "C:\\PD" },
+      "Python Keyring\\keyringrc.cfg",
+    ],
+    [
+      "XDG_CONFIG_HOME",
+      "linux",
+      { HOME: "/home/u", XDG_CONFIG_HOME: "/x" },
+      "/x/python_keyring/keyringrc.cfg",
+    ],
+    [
+      "~/.config on macOS too",
+      "darwin",
+      { HOME: "/Users/u" },
+      "/Users/u/.config/python_keyring/keyringrc.cfg",
+    ],
+    [
+      "an empty XDG_CONFIG_HOME falls back",
+      "linux",
+      { HOME: "/home/u", XDG_CONFIG_HOME: "" },
+      "/home/u/.config/python_keyring/keyringrc.cfg",
+    ],
+    [
+      "a relative XDG_CONFIG_HOME is ignored (deliberately unlike python keyring)",
+      "linux",
+      { HOME: "/home/u", XDG_CONFIG_HOME: "conf" },
+      "/home/u/.config/python_keyring/keyringrc.cfg",
+    ],
+  ];
+  it.each(rows)("%s (%s)", (_name, platform, env, expected) => {
+    expect(pythonKeyringConfigPath(env, platform)).toBe(expected);
+  });
+});
+
 describe("loadKeyringConfig: where the config lives", () => {
   it("uses no file and defaults when there is no config", async () => {
     const home = isolatedHome();
@@ -262,6 +435,34 @@ describe("loadKeyringConfig: where the config lives", () => {
     loaded = await loadKeyringConfig({ env: home.env, platform: "linux" });
     expect(loaded.file).toBe(home.path(".config/codeartifact-keyring/config.ini"));
     expect(loaded.config.defaults?.entries[0]?.value).toBe("ours");
+  });
+
+  it("does not read python keyring's config from the current directory (Windows, no LOCALAPPDATA or ProgramData)", async () => {
+    const home = isolatedHome();
+    const cwd = process.cwd();
+    const project = makeTempDir();
+    // On Linux this win32 relative path is one file name with a backslash, in the current directory.
+    writeFileSync(
+      join(project, "Python Keyring\\keyringrc.cfg"),
+      "[codeartifact]\nendpoint_url = http://evil\n",
+    );
+    process.chdir(project);
+    try {
+      const loaded = await loadKeyringConfig({ env: { APPDATA: home.path("AppData") }, platform: "win32" });
+      expect(loaded.file).toBeUndefined();
+      expect(loaded.candidates.at(-1)).toEqual({
+        path: "Python Keyring\\keyringrc.cfg",
+        origin: "python-keyring",
+        exists: false,
+      });
+      expect(loaded.warnings).toEqual([
+        expect.stringMatching(
+          /^not reading Python Keyring\\keyringrc\.cfg: .*set LOCALAPPDATA or pass --config$/,
+        ),
+      ]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("honours --config and CODEARTIFACT_KEYRING_CONFIG, and refuses a missing explicit file", async () => {

@@ -43,7 +43,7 @@ describe("interpolate: syntax table", () => {
     ["- when unset", "${NOPE-fallback}", "fallback"],
     ["- keeps an empty value", "[${EMPTY-fallback}]", "[]"],
     ["a default with separators in it", "${NOPE:-a-b:-c}", "a-b:-c"],
-    ["a default is literal text", "${NOPE:-$HOME $PORT {y}", "$HOME $PORT {y"],
+    ["a default is literal text", "${NOPE:-$HOME $PORT y}", "$HOME $PORT y"],
     ["a default ends at the first }", "${NOPE:-a}b}", "ab}"],
     ["$${ is a literal ${", "$${PORT}", "${PORT}"],
     ["$${ next to a reference", "$${PORT}=${PORT}", "${PORT}=5432"],
@@ -115,11 +115,28 @@ describe("interpolate: errors", () => {
     ["a colon alone", "${A:x}"],
     ["nesting", "${A:-${B}}"],
     ["an escape inside a default", "${A:-$${B}}"],
+    ["a { in a default (the default would end at the first })", '${JSON:-{"json":1}}'],
+    ["a { in a default, name unset", "${NOPE:-{y}"],
+    ["a { in a - default", "${NOPE-a{b}"],
   ])("refuses %s syntax, naming the key path", async (_name, template) => {
     const error = await caught(interpolate(template, store, { keyPath: "section.key" }));
     expect(error.code).toBe("INTERPOLATION_SYNTAX");
     expect(error.keyPath).toBe("section.key");
     expect(error.message).toContain("in `section.key`");
+  });
+
+  it("refuses a brace in a default whether or not the name is set, naming it and the key, not the text", async () => {
+    const s = new ConfigStore([fromMemory({ JSON: '{"json":2}' })]);
+    for (const template of ['${JSON:-{"json":1}}', '${NOPE:-{"json":1}}']) {
+      const error = await caught(interpolate(template, s, { keyPath: "[codeartifact] external_id" }));
+      expect(error.code).toBe("INTERPOLATION_SYNTAX");
+      expect(error.message).toMatch(
+        /^Interpolation syntax: a `\{` in the default of `\$\{(JSON|NOPE):-…\}` at character 1 in `\[codeartifact\] external_id`: a default ends at the first `\}`, so it cannot hold braces\. Set `(JSON|NOPE)` \(in the environment or \.env\) instead of giving this default\.$/,
+      );
+      expect(error.message).not.toContain("json");
+    }
+    // A `}` after a complete reference is literal text, as in Compose.
+    await expect(interpolate("${JSON:-x}}", s)).resolves.toBe('{"json":2}}');
   });
 
   it("never quotes a value in messages, even a malformed one from the store", async () => {

@@ -129,6 +129,7 @@ describe("fromUserSecrets", () => {
     expect(JSON.stringify(listed)).not.toMatch(/"1"|"2"/);
     await expect(secrets.info()).resolves.toEqual({
       id,
+      idKey: "USER_SECRETS_ID",
       projectDir: p.projectDir,
       envFile: p.envFile,
       secretsFile,

@@ -37,7 +37,11 @@ const line = fc
     { weight: 4, arbitrary: fc.tuple(nerf, fc.constantFrom("_authToken", "tokenHelper"), value) },
     {
       weight: 2,
-      arbitrary: fc.tuple(nerf, fc.constantFrom("_password", "username", "_auth", "email"), value),
+      arbitrary: fc.tuple(
+        nerf,
+        fc.constantFrom("_password", "username", "_auth", "email", "always-auth"),
+        value,
+      ),
     },
     {
       weight: 3,
@@ -112,7 +116,13 @@ function ownedKeys(e: NpmrcEdit): string[] {
   const dart = registryNerfDart(e.registryUrl);
   switch (e.kind) {
     case "set-token":
-      return [`${dart}:_authToken`, `${dart}:_password`, `${dart}:username`, `${dart}:_auth`];
+      return [
+        `${dart}:_authToken`,
+        `${dart}:_password`,
+        `${dart}:username`,
+        `${dart}:email`,
+        `${dart}:always-auth`,
+      ];
     case "remove-token":
       return [`${dart}:_authToken`];
     case "set-token-helper":

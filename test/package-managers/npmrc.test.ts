@@ -136,25 +136,50 @@ describe("planNpmrcEdits: exact results", () => {
     expect(plan.text).toBe(`${CA_NERF}:_authToken=${TOKEN}\nx=1\n`);
   });
 
-  it("removes the nerf dart's username, _password and _auth, and only those", () => {
-    const text = [
-      `${CA_NERF}:username=aws`,
-      `${CA_NERF}:_password=c2VjcmV0`,
-      `${CA_NERF}:_auth=YXdz`,
-      `${CA_NERF}:email=me@example.com`,
-      `${OTHER_NERF}:_auth=a2VlcA==`,
-      "",
-    ].join("\n");
-    const plan = planNpmrcEdits(text, [setToken]);
-    expect(plan.text).toBe(
-      `${CA_NERF}:email=me@example.com\n${OTHER_NERF}:_auth=a2VlcA==\n${CA_NERF}:_authToken=${TOKEN}\n`,
-    );
-    expect(plan.changes.filter((c) => c.action === "remove").map((c) => c.text)).toEqual([
-      `${CA_NERF}:_auth=[redacted]`,
-      `${CA_NERF}:_password=[redacted]`,
-      `${CA_NERF}:username=aws`,
-    ]);
+  // What setting a token does to each line of the same nerf dart (and one of another), as npm 11's
+  // setCredentialsByURI({ token }) does; the npm column is asked of the installed npm when there is one.
+  const credentialLines: [string, "kept" | "removed"][] = [
+    [`${CA_NERF}:username=aws`, "removed"],
+    [`${CA_NERF}:_password=c2VjcmV0`, "removed"],
+    [`${CA_NERF}:email=me@example.com`, "removed"],
+    [`${CA_NERF}:always-auth=true`, "removed"],
+    [`${CA_NERF}:_auth=YXdz`, "kept"],
+    [`${CA_NERF}:certfile=/etc/c.pem`, "kept"],
+    [`${CA_NERF}:keyfile=/etc/k.pem`, "kept"],
+    [`${OTHER_NERF}:_auth=a2VlcA==`, "kept"],
+    [`${OTHER_NERF}:always-auth=true`, "kept"],
+    ["always-auth=true", "kept"],
+  ];
+  it.each(credentialLines)("setting a token: %s is %s", async (line, fate) => {
+    const plan = planNpmrcEdits(`${line}\n`, [setToken]);
+    expect(plan.text).toBe(`${fate === "kept" ? `${line}\n` : ""}${CA_NERF}:_authToken=${TOKEN}\n`);
+    if (oracle) {
+      const npm = await oracle.setToken(`${line}\n`, CA_URL, TOKEN);
+      expect(npm).toEqual(oracle.decode(plan.text));
+    }
   });
+
+  it.skipIf(!oracle)(
+    `agrees with npm's setCredentialsByURI on a file holding them all (${oracle ? "npm found" : oracleMissingReason})`,
+    async () => {
+      const text = credentialLines.map(([line]) => `${line}\n`).join("");
+      const plan = planNpmrcEdits(text, [setToken]);
+      expect(await oracle?.setToken(text, CA_URL, TOKEN)).toEqual(oracle?.decode(plan.text));
+      expect(
+        plan.changes
+          .filter((c) => c.action === "remove")
+          .map((c) => c.text)
+          .sort(),
+      ).toEqual(
+        [
+          `${CA_NERF}:_password=[redacted]`,
+          `${CA_NERF}:username=aws`,
+          `${CA_NERF}:email=me@example.com`,
+          `${CA_NERF}:always-auth=true`,
+        ].sort(),
+      );
+    },
+  );
 
   it("inserts before a [section], where npm still reads it as top-level", () => {
     const text = "registry=https://registry.npmjs.org/\n[legacy]\nkey=value\n";

@@ -198,6 +198,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
         sectionsApplied: registry.selection.applied,
         warnings: registry.selection.warnings,
         settings: settingsReport(registry),
+        credentials: registry.selection.credentials ?? null,
         identity: registry.identity.description,
         cache: {
           mode,
@@ -277,6 +278,14 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
       `  sections:   ${r.sectionsApplied.length ? r.sectionsApplied.map((s) => `[${s}]`).join(" < ") : "none (defaults only)"}`,
     );
     for (const w of r.warnings) p(`  warning:    ${w}`);
+    const credentials = r.credentials;
+    p(
+      `  credentials: ${credentials ? `[${credentials.section}] ${credentials.file ? t(credentials.file) : ""}${credentials.line ? `:${credentials.line}` : ""}` : "no section sets any: the SDK's default chain"}`,
+    );
+    for (const aside of credentials?.setAside ?? [])
+      p(
+        `    set aside: ${aside.keys.join(", ")} of [${aside.section}] (credentials come whole from one section)`,
+      );
     p("  settings:");
     if (r.settings.length === 0) p("    (none set: the defaults apply)");
     for (const s of r.settings) {

@@ -1,12 +1,15 @@
 // `secrets`: the per-project user secrets of configstore. A value is never taken from argv (it would
 // land in shell history and in `ps`): it comes from stdin, or a prompt that does not echo.
 import { resolve } from "node:path";
+import { isSecretStoreKind, SECRET_STORE_KINDS } from "../../configstore/backends/secret-store-formats.js";
 import { fromUserSecrets, initUserSecrets } from "../../configstore/backends/user-secrets.js";
 import { CodedError } from "../../configstore/errors.js";
 import type { CommandContext } from "../context.js";
+import { UsageError } from "../errors.js";
 
 interface SecretsFlags {
   project?: string;
+  store?: string;
 }
 
 class SecretNotFoundError extends CodedError {
@@ -58,7 +61,11 @@ export async function run(
 ): Promise<number> {
   const { out } = context;
   const projectDir = resolve(context.cwd, flags.project ?? ".");
-  const options = { projectDir, env: context.env };
+  const store = flags.store ?? "native";
+  if (!isSecretStoreKind(store)) {
+    throw new UsageError(`--store \`${store}\` is not a secret store: use ${SECRET_STORE_KINDS.join(", ")}`);
+  }
+  const options = { projectDir, env: context.env, store };
   const secrets = fromUserSecrets(options);
   const [key] = args;
 
@@ -78,7 +85,7 @@ export async function run(
       if (!(await secrets.info()).id) {
         throw new CodedError(
           "USER_SECRETS_NOT_INITIALISED",
-          `${projectDir} has no user secrets yet: run \`codeartifact-login secrets init\` first`,
+          `${projectDir} has no user secrets yet: run \`codeartifact-login secrets init${store === "native" ? "" : ` --store ${store}`}\` first`,
         );
       }
       const raw = process.stdin.isTTY
@@ -129,7 +136,7 @@ export async function run(
       else {
         out.stdout(`project:  ${info.projectDir}\n`);
         out.stdout(
-          `.env:     ${info.envFile}${info.id ? ` (USER_SECRETS_ID=${info.id})` : " (no id: run `codeartifact-login secrets init`)"}\n`,
+          `.env:     ${info.envFile}${info.id ? ` (${info.idKey}=${info.id})` : ` (no id: run \`codeartifact-login secrets init${store === "native" ? "" : ` --store ${store}`}\`)`}\n`,
         );
         if (info.secretsFile) out.stdout(`secrets:  ${info.secretsFile} (${info.count})\n`);
       }

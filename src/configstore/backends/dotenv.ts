@@ -46,6 +46,7 @@ export async function parseDotenv(text: string, file: string): Promise<Map<strin
 }
 
 const ENTRY = /^\s*(?:export\s+)?[\w.-]+\s*=\s*/;
+const COLON_ENTRY = /^\s*(?:export\s+)?[\w.-]+\s*:/;
 const QUOTES = new Set(['"', "'", "`"]);
 
 /**
@@ -84,6 +85,17 @@ export function checkDotenv(text: string, file: string): void {
       continue;
     }
     const entry = ENTRY.exec(lineText);
+    if (!entry && COLON_ENTRY.test(lineText)) {
+      // dotenv itself reads `KEY: value` as KEY=value (but drops `KEY:value` and `KEY : value`);
+      // python-dotenv, Docker Compose and shells do not read it at all. One `.env` often serves all of
+      // them, so the form is refused rather than read differently by each.
+      throw new ConfigFileError(
+        "CONFIG_PARSE",
+        file,
+        line + 1,
+        "`KEY: value` is not read alike by dotenv, python-dotenv, Docker Compose and shells. Write `KEY=value`.",
+      );
+    }
     if (!entry) {
       throw new ConfigFileError(
         "CONFIG_PARSE",

@@ -4,7 +4,7 @@
 // or an editor's AI assistant indexing the workspace never sees them.
 import { randomUUID } from "node:crypto";
 import { appendFile, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, posix, resolve, win32 } from "node:path";
 import { ConfigFileError, ConfigStoreError } from "../errors.js";
 import { ensurePrivateDir, writePrivateFile } from "../files.js";
 import { userDirs } from "../paths.js";
@@ -12,6 +12,13 @@ import { Secret } from "../secret.js";
 import { readTextFile, readTextFileIfExists } from "../text-file.js";
 import type { WritableBackend } from "../types.js";
 import { readDotenvFile } from "./dotenv.js";
+import {
+  foreignSecretStore,
+  isSecretStoreKind,
+  SECRET_STORE_KINDS,
+  type SecretStoreFormat,
+  type SecretStoreKind,
+} from "./secret-store-formats.js";
 
 export interface UserSecretsOptions {
   /** The project whose `.env` holds the id. */
@@ -24,11 +31,21 @@ export interface UserSecretsOptions {
   appName?: string;
   /** The environment used to find the user config dir (XDG_CONFIG_HOME, HOME…). @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Whose files: `native` (ours, above), `dotnet` (`dotnet user-secrets`' `secrets.json`) or
+   * `python-env-secrets` (its `.secrets`), each in its own folder, format and key rules.
+   * `root` and `idKey`, when given, override the store's own. @default "native"
+   */
+  store?: SecretStoreKind;
+  /** @default process.platform (chooses the dotnet and python-env-secrets folders) */
+  platform?: NodeJS.Platform;
 }
 
 export interface UserSecretsInfo {
   /** The project's id, when its `.env` has one. */
   id?: string;
+  /** The `.env` key that holds it (`USER_SECRETS_ID`, or python-env-secrets' `ENV_SECRETS_ID`). */
+  idKey?: string;
   projectDir: string;
   envFile: string;
   /** The file holding the secrets, when the project has an id. */
@@ -64,39 +81,87 @@ const DOTENV_KEY = /^[\w.-]+$/;
 interface Resolved {
   projectDir: string;
   envFile: string;
-  root: string;
-  idKey: string;
+  /** The `.env` keys that may hold the id, each with the folder it leads to; the first is written. */
+  links: { idKey: string; root: string }[];
+  format: SecretStoreFormat;
+  /** Joins paths in the store's folder (the platform's separators). */
+  join: (...parts: string[]) => string;
 }
+
+/** Our own store: `secrets.json`, a flat JSON object of strings, keys compared exactly. */
+const NATIVE_FORMAT: Omit<SecretStoreFormat, "links"> = {
+  kind: "native",
+  fileName: "secrets.json",
+  read: (file) => readSecrets(file),
+  serialize: (secrets) => `${JSON.stringify(Object.fromEntries(secrets), null, 2)}\n`,
+  keyOf: (secrets, key) => (secrets.has(key) ? key : undefined),
+  check() {},
+};
 
 function resolveOptions(options: UserSecretsOptions): Resolved {
   if (typeof options?.projectDir !== "string" || options.projectDir === "") {
     throw new TypeError("user secrets: `projectDir` must be a non-empty string");
   }
-  const idKey = options.idKey ?? "USER_SECRETS_ID";
-  if (!DOTENV_KEY.test(idKey)) throw new TypeError(`user secrets: \`${idKey}\` cannot be a .env key`);
+  if (options.idKey !== undefined && !DOTENV_KEY.test(options.idKey))
+    throw new TypeError(`user secrets: \`${options.idKey}\` cannot be a .env key`);
   const projectDir = resolve(options.projectDir);
-  const root =
-    options.root ??
-    join(
-      userDirs(options.appName ?? "codeartifact-keyring", { env: options.env ?? process.env }).config,
-      "user-secrets",
-    );
-  return { projectDir, envFile: join(projectDir, ".env"), root, idKey };
+  const env = options.env ?? process.env;
+  const kind = options.store ?? "native";
+  if (!isSecretStoreKind(kind)) {
+    throw new TypeError(`user secrets: \`store\` must be one of ${SECRET_STORE_KINDS.join(", ")}`);
+  }
+  const platform = options.platform ?? process.platform;
+  const inStore = platform === process.platform ? join : (platform === "win32" ? win32 : posix).join;
+  const format: SecretStoreFormat =
+    kind === "native"
+      ? {
+          ...NATIVE_FORMAT,
+          links: [
+            {
+              idKey: "USER_SECRETS_ID",
+              root: inStore(
+                userDirs(options.appName ?? "codeartifact-keyring", { env, platform }).config,
+                "user-secrets",
+              ),
+            },
+          ],
+        }
+      : foreignSecretStore(kind, { env, platform });
+  const links = format.links.map((link) => ({
+    idKey: options.idKey ?? link.idKey,
+    root: options.root ?? link.root,
+  }));
+  return { projectDir, envFile: join(projectDir, ".env"), links, format, join: inStore };
 }
 
-/** The project's id from its `.env`, or undefined; an id that could escape `root` is an error. */
-async function readId(r: Resolved): Promise<string | undefined> {
-  const id = (await readDotenvFile(r.envFile)).get(r.idKey);
-  if (id === undefined || id === "") return undefined;
-  if (!ID.test(id)) {
-    throw new ConfigFileError(
-      "CONFIG_PARSE",
-      r.envFile,
-      await lineOfKey(r.envFile, r.idKey),
-      `\`${r.idKey}\` must be 1 to 64 letters, digits or dashes (a UUID). Fix it, or remove the line and initialise user secrets again.`,
-    );
+/** Where a project's secrets are: its id, the folder and the file. */
+interface Location {
+  id: string;
+  idKey: string;
+  dir: string;
+  file: string;
+}
+
+/**
+ * Where the project's secrets are, from the first id key its `.env` sets, or undefined; an id that
+ * could escape the folder is an error.
+ */
+async function locate(r: Resolved): Promise<Location | undefined> {
+  const values = await readDotenvFile(r.envFile);
+  for (const { idKey, root } of r.links) {
+    const id = values.get(idKey);
+    if (id === undefined || id === "") continue;
+    if (!ID.test(id)) {
+      throw new ConfigFileError(
+        "CONFIG_PARSE",
+        r.envFile,
+        await lineOfKey(r.envFile, idKey),
+        `\`${idKey}\` must be 1 to 64 letters, digits or dashes (a UUID). Fix it, or remove the line and initialise user secrets again.`,
+      );
+    }
+    return { id, idKey, dir: r.join(root, id), file: r.join(root, id, r.format.fileName) };
   }
-  return id;
+  return undefined;
 }
 
 async function lineOfKey(file: string, key: string): Promise<number | undefined> {
@@ -148,7 +213,7 @@ async function readSecrets(file: string): Promise<Map<string, string>> {
 function notInitialised(r: Resolved): ConfigStoreError {
   return new ConfigStoreError(
     "USER_SECRETS_NOT_INITIALISED",
-    `user-secrets: \`${r.envFile}\` has no \`${r.idKey}\`, so this project has no user secrets yet. Initialise them with \`initUserSecrets({ projectDir: ${JSON.stringify(r.projectDir)} })\`.`,
+    `user-secrets: \`${r.envFile}\` has no \`${r.links.map((l) => l.idKey).join("` or `")}\`, so this project has no user secrets yet. Initialise them with \`initUserSecrets({ projectDir: ${JSON.stringify(r.projectDir)} })\`.`,
   );
 }
 
@@ -164,16 +229,16 @@ function notInitialised(r: Resolved): ConfigStoreError {
  */
 export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend {
   const r = resolveOptions(options);
-  const fileOf = (id: string) => join(r.root, id, "secrets.json");
+  const { format } = r;
 
   /**
    * Read-modify-write under a lock file, so two processes setting different keys both win. Writers
    * in this process queue up first, so they do not poll the lock file against each other.
    */
-  const update = <T>(id: string, change: (secrets: Map<string, string>) => T): Promise<T> => {
-    const file = fileOf(id);
+  const update = <T>(at: Location, change: (secrets: Map<string, string>) => T): Promise<T> => {
+    const { file } = at;
     const run = async (): Promise<T> => {
-      ensurePrivateDir(join(r.root, id), { tighten: true });
+      ensurePrivateDir(at.dir, { tighten: true });
       const { lock } = await import("proper-lockfile");
       const release = await lock(file, {
         realpath: false,
@@ -182,9 +247,9 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
         onCompromised: () => undefined,
       });
       try {
-        const secrets = await readSecrets(file);
+        const secrets = await format.read(file);
         const result = change(secrets);
-        await writePrivateFile(file, `${JSON.stringify(Object.fromEntries(secrets), null, 2)}\n`);
+        await writePrivateFile(file, format.serialize(secrets, { projectDir: r.projectDir, id: at.id }));
         return result;
       } finally {
         await release();
@@ -204,52 +269,59 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
   };
 
   return {
-    name: "user-secrets",
+    name: format.kind === "native" ? "user-secrets" : `user-secrets (${format.kind})`,
     async get(key) {
-      const id = await readId(r);
-      if (id === undefined) return undefined;
-      return (await readSecrets(fileOf(id))).get(key);
+      const at = await locate(r);
+      if (at === undefined) return undefined;
+      const secrets = await format.read(at.file);
+      const stored = format.keyOf(secrets, key);
+      return stored === undefined ? undefined : secrets.get(stored);
     },
     async set(key, value) {
       if (typeof value !== "string")
         throw new TypeError(`user secrets: the value of \`${key}\` must be a string`);
-      const id = await readId(r);
-      if (id === undefined) throw notInitialised(r);
-      await update(id, (secrets) => secrets.set(key, value));
+      format.check(key, value);
+      const at = await locate(r);
+      if (at === undefined) throw notInitialised(r);
+      // A key already stored under another spelling (.NET compares ignoring case) keeps its spelling.
+      await update(at, (secrets) => secrets.set(format.keyOf(secrets, key) ?? key, value));
     },
     async delete(key) {
-      const id = await readId(r);
-      if (id === undefined) return false;
-      if (!(await readSecrets(fileOf(id))).has(key)) return false;
-      return update(id, (secrets) => secrets.delete(key));
+      const at = await locate(r);
+      if (at === undefined) return false;
+      if (format.keyOf(await format.read(at.file), key) === undefined) return false;
+      return update(at, (secrets) => {
+        const stored = format.keyOf(secrets, key);
+        return stored !== undefined && secrets.delete(stored);
+      });
     },
     async list() {
-      const id = await readId(r);
+      const at = await locate(r);
       const all: Record<string, Secret> = Object.create(null);
-      if (id === undefined) return all;
-      for (const [key, value] of await readSecrets(fileOf(id))) all[key] = new Secret(value);
+      if (at === undefined) return all;
+      for (const [key, value] of await format.read(at.file)) all[key] = new Secret(value);
       return all;
     },
     async clear() {
-      const id = await readId(r);
-      if (id === undefined) return 0;
-      if ((await readSecrets(fileOf(id))).size === 0) return 0;
-      return update(id, (secrets) => {
+      const at = await locate(r);
+      if (at === undefined) return 0;
+      if ((await format.read(at.file)).size === 0) return 0;
+      return update(at, (secrets) => {
         const count = secrets.size;
         secrets.clear();
         return count;
       });
     },
     async info() {
-      const id = await readId(r);
-      if (id === undefined) return { projectDir: r.projectDir, envFile: r.envFile, count: 0 };
-      const secretsFile = fileOf(id);
+      const at = await locate(r);
+      if (at === undefined) return { projectDir: r.projectDir, envFile: r.envFile, count: 0 };
       return {
-        id,
+        id: at.id,
+        idKey: at.idKey,
         projectDir: r.projectDir,
         envFile: r.envFile,
-        secretsFile,
-        count: (await readSecrets(secretsFile)).size,
+        secretsFile: at.file,
+        count: (await format.read(at.file)).size,
       };
     },
   };
@@ -265,10 +337,12 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
  */
 export async function initUserSecrets(options: UserSecretsOptions): Promise<InitUserSecretsResult> {
   const r = resolveOptions(options);
-  let id = await readId(r);
-  const created = id === undefined;
-  if (id === undefined) {
-    id = randomUUID();
+  let at = await locate(r);
+  const created = at === undefined;
+  if (at === undefined) {
+    const id = randomUUID();
+    // The store's current id key: python-env-secrets' newer ENV_SECRETS_ID, USER_SECRETS_ID otherwise.
+    const [link] = r.links as [Resolved["links"][number]];
     let existing: Buffer;
     try {
       existing = await readFile(r.envFile);
@@ -278,8 +352,14 @@ export async function initUserSecrets(options: UserSecretsOptions): Promise<Init
     }
     const eol = existing.includes("\r\n") ? "\r\n" : "\n";
     const separator = existing.length > 0 && existing[existing.length - 1] !== 0x0a ? eol : "";
-    await appendFile(r.envFile, `${separator}${r.idKey}=${id}${eol}`);
+    await appendFile(r.envFile, `${separator}${link.idKey}=${id}${eol}`);
+    at = {
+      id,
+      idKey: link.idKey,
+      dir: r.join(link.root, id),
+      file: r.join(link.root, id, r.format.fileName),
+    };
   }
-  ensurePrivateDir(join(r.root, id), { tighten: true });
-  return { id, created, envFile: r.envFile, secretsFile: join(r.root, id, "secrets.json") };
+  ensurePrivateDir(at.dir, { tighten: true });
+  return { id: at.id, created, envFile: r.envFile, secretsFile: at.file };
 }

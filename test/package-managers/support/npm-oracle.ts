@@ -1,8 +1,9 @@
 // npm's own parser, loaded from the npm on this machine, as the judge of what the editor writes: the
 // tests ask the real `ini` and @npmcli/config code how npm reads a file, rather than trusting our reading.
 import { execFileSync } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 export interface NpmOracle {
@@ -12,6 +13,11 @@ export interface NpmOracle {
   nerfDart(url: string): string;
   /** npm's `${VAR}` replacement. */
   envReplace(text: string, env: Record<string, string | undefined>): string;
+  /**
+   * What npm's own `setCredentialsByURI(url, { token })` (the code behind `npm login`) leaves in a user
+   * .npmrc holding `text`, as npm's `ini.decode` reads the result.
+   */
+  setToken(text: string, url: string, token: string): Promise<Record<string, unknown>>;
   npmDir: string;
 }
 
@@ -49,7 +55,38 @@ export function npmOracle(): NpmOracle | undefined {
     text: string,
     env: Record<string, string | undefined>,
   ) => string;
-  cached = { decode: (text) => ini.decode(text), nerfDart, envReplace, npmDir };
+  const setToken = async (text: string, url: string, token: string) => {
+    const Config = load("@npmcli/config") as new (
+      options: Record<string, unknown>,
+    ) => {
+      load(): Promise<void>;
+      setCredentialsByURI(uri: string, credentials: { token: string }): void;
+      save(where: "user"): Promise<void>;
+    };
+    const definitions = load(join(configLib, "definitions")) as Record<string, unknown>;
+    const dir = mkdtempSync(join(tmpdir(), "npm-oracle-"));
+    try {
+      const userconfig = join(dir, "npmrc");
+      writeFileSync(userconfig, text);
+      const config = new Config({
+        npmPath: npmDir,
+        definitions: definitions.definitions,
+        shorthands: definitions.shorthands,
+        flatten: definitions.flatten,
+        argv: ["node", "npm", "--userconfig", userconfig, "--globalconfig", join(dir, "global")],
+        env: {},
+        cwd: dir,
+        excludeNpmCwd: true,
+      });
+      await config.load();
+      config.setCredentialsByURI(url, { token });
+      await config.save("user");
+      return ini.decode(readFileSync(userconfig, "utf8"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  cached = { decode: (text) => ini.decode(text), nerfDart, envReplace, setToken, npmDir };
   return cached;
 }
 
