@@ -50,6 +50,7 @@ export {
   type SettingOverrides,
 } from "./codeartifact/resolve.js";
 export {
+  type CredentialChoice,
   type SelectedSetting,
   type Selection,
   type SelectionRequest,
@@ -57,6 +58,7 @@ export {
 } from "./codeartifact/select.js";
 export {
   type CacheMode,
+  CREDENTIAL_KEYS,
   SETTING_DEFINITIONS,
   type SettingDefinition,
   type SettingSource,

@@ -28,7 +28,7 @@ describe("examples", () => {
     expect(strip(toml)).toEqual(strip(ini));
     expect(strip(yaml)).toEqual(strip(ini));
     expect(ini.sections).toHaveLength(5);
-    // The release repository gets the role on top of the account's profile, and the defaults.
+    // The release repository gets its own credential group (profile and role), and the defaults.
     const release = selectSettings(ini, {
       domain: "corp",
       account: "111122223333",

@@ -12,6 +12,10 @@ export {
   KeychainUnavailableError,
 } from "./backends/keychain.js";
 export { fromMemory, type MemoryOptions } from "./backends/memory.js";
+export {
+  SECRET_STORE_KINDS,
+  type SecretStoreKind,
+} from "./backends/secret-store-formats.js";
 export { fromSsm, type SsmOptions } from "./backends/ssm.js";
 export {
   fromUserSecrets,
