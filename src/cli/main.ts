@@ -13,7 +13,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Registry selection, shared by every command that works on registries. */
 function registryOptions(
   command: Command,
-  options: { coordinates?: boolean; overrides?: boolean } = {},
+  options: { coordinates?: boolean; overrides?: boolean; minValid?: boolean } = {},
 ): Command {
   command.option(
     "-r, --registry <url>",
@@ -31,6 +31,12 @@ function registryOptions(
     command
       .option("--profile <name>", "AWS profile to use (overrides the config)")
       .option("--duration <seconds>", "token lifetime: 0, or 900 to 43200 seconds (overrides the config)");
+  }
+  if (options.minValid) {
+    command.option(
+      "--min-valid <duration>",
+      "refresh unless the token stays valid this long (30m, 2h, seconds); fail if even a new one would not",
+    );
   }
   return command;
 }
@@ -83,6 +89,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
           .description(
             "get a token for each CodeArtifact registry the project uses and write it where npm/yarn read it",
           ),
+        { minValid: true },
       )
         .option(
           "--npmrc <path>",
@@ -115,6 +122,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         program
           .command("token")
           .description("print a registry's token on stdout (the only command that does)"),
+        { minValid: true },
       )
         .addOption(
           new Option("--format <format>", "raw token, an Authorization header, JSON, or an env assignment")
@@ -141,6 +149,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
             "<command...>",
             "the command and its arguments; put `--` before them so their flags stay theirs",
           ),
+        { minValid: true },
       ),
       "codeartifact-login exec -- npm ci",
       "codeartifact-login exec -- pnpm install --frozen-lockfile",

@@ -9,9 +9,9 @@ import { keychainStore } from "../../cache/stores.js";
 import { getTokenForRegistry } from "../../cache/token.js";
 import type { ResolvedRegistry } from "../../codeartifact/resolve.js";
 import { SETTING_DEFINITIONS } from "../../codeartifact/settings.js";
-import { readTokenExpiry } from "../../codeartifact/token.js";
 import { userDirs } from "../../configstore/paths.js";
 import { findCommittedTokens } from "../../package-managers/committed-tokens.js";
+import { tokenHelperProblem, tokenValueProblem } from "../../package-managers/credential-check.js";
 import { parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { findProject, findUserNpmrc } from "../../package-managers/npmrc-locations.js";
@@ -106,18 +106,13 @@ function inspectNpmrc(
             `${file}:${entry.line}: \`${entry.key}\` uses ${value}; pnpm >= 10.34.2 ignores \${VAR} auth in a project .npmrc ("Ignored project-level auth setting"): use \`codeartifact-login setup pnpm\` or \`codeartifact-login exec -- pnpm install\``,
           );
         }
-        const expiry = reference ? undefined : readTokenExpiry(value);
-        if (expiry && expiry <= now) {
-          traps.push(
-            `${file}:${entry.line}: the token for ${nerf} expired at ${expiry.toISOString()}: run \`codeartifact-login\``,
-          );
-        }
+        const expired = reference ? undefined : tokenValueProblem(value, now);
+        if (expired)
+          traps.push(`${file}:${entry.line}: the token for ${nerf} ${expired}: run \`codeartifact-login\``);
       } else if (entry.key === `${nerf}:tokenHelper`) {
         lines.push({ line: entry.line, text: `${entry.key}=${value}` });
-        if (!existsSync(value))
-          traps.push(
-            `${file}:${entry.line}: the pnpm token helper ${value} is missing: run \`codeartifact-login setup pnpm\``,
-          );
+        const problem = tokenHelperProblem(value);
+        if (problem) traps.push(`${file}:${entry.line}: ${problem}: run \`codeartifact-login setup pnpm\``);
       } else if (mapsRegistry) {
         lines.push({ line: entry.line, text: `${entry.key}=${value}` });
       }
