@@ -258,3 +258,47 @@ describe("a nested codeartifact-login writes nothing to disk", () => {
     expect(readFileSync(box.path(".npmrc"), "utf8")).toBe(`${NERF}:_authToken=${token}\n`);
   });
 });
+
+describe("logout takes back what login added", () => {
+  it("the registry lines of --scope/--default-registry, and a ~/.npmrc it created that is now empty", async () => {
+    const box = sandbox();
+    const login = await box.run(["--registry", REGISTRY, "--scope", "@corp", "--default-registry"]);
+    expect(login.status, login.stderr).toBe(0);
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toMatch(
+      new RegExp(`^${NERF}:_authToken=.*\\n@corp:registry=${REGISTRY}\\nregistry=${REGISTRY}\\n$`),
+    );
+    const logout = await box.run(["logout", "--all"]);
+    expect(logout.status, logout.stderr).toBe(0);
+    expect(stderrLines(logout.stderr).at(-1)).toContain(
+      "~/.npmrc removed (it was created by login and is now empty)",
+    );
+    expect(existsSync(box.path(".npmrc"))).toBe(false);
+  });
+
+  it("never a line the user wrote: an existing registry= line, other settings and bytes stay", async () => {
+    const box = sandbox();
+    const mine = `# mine\r\nregistry=${REGISTRY}\r\nfund=false\r\n`;
+    writeFileSync(box.path(".npmrc"), mine, { mode: 0o600 });
+    const login = await box.run(["--registry", REGISTRY, "--scope", "@corp", "--default-registry"]);
+    expect(login.status, login.stderr).toBe(0);
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toContain(`@corp:registry=${REGISTRY}\r\n`);
+    const logout = await box.run(["logout", "--registry", REGISTRY, "--json"]);
+    expect(logout.status, logout.stderr).toBe(0);
+    expect(JSON.parse(logout.stdout).npmrc).toMatchObject({ changed: true, removed: false });
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toBe(mine);
+  });
+
+  it("keeps a scope line the user changed since (it is theirs now), and a created file that is not empty", async () => {
+    const box = sandbox();
+    await box.run(["--registry", REGISTRY, "--scope", "@corp"]);
+    const text = readFileSync(box.path(".npmrc"), "utf8").replace(
+      `@corp:registry=${REGISTRY}`,
+      "@corp:registry=https://npm.example.com/",
+    );
+    writeFileSync(box.path(".npmrc"), `${text}save-exact=true\n`);
+    expect((await box.run(["logout", "--all"])).status).toBe(0);
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toBe(
+      "@corp:registry=https://npm.example.com/\nsave-exact=true\n",
+    );
+  });
+});

@@ -102,6 +102,27 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
       changes: npmrc.changes,
     });
     written = describeFileChange(npmrc.realFile, npmrc.changed, flags.dryRun, env);
+    if (!flags.dryRun) {
+      // Remembered so `logout` can take back exactly these lines (and a file it created), never the user's.
+      const { recordAdditions } = await import("../../package-managers/npmrc-additions.js");
+      await recordAdditions(
+        npmrc.realFile,
+        {
+          created: npmrc.created,
+          registries: npmrc.changes.flatMap((c) =>
+            c.action === "add" && (c.key === "registry" || c.key.endsWith(":registry"))
+              ? [
+                  {
+                    registryUrl: c.text.slice(c.text.indexOf("=") + 1),
+                    ...(c.key === "registry" ? {} : { scope: c.key.slice(0, -":registry".length) }),
+                  },
+                ]
+              : [],
+          ),
+        },
+        env,
+      );
+    }
     if (flags.dryRun) printChanges(out, npmrc.realFile, npmrc.changes, env);
     if (flags.yarn) {
       const yarn = await writeYarnrc(Boolean(flags.dryRun));
