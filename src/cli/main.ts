@@ -240,6 +240,65 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     () => import("./commands/diagnose.js"),
   );
 
+  const refresh = example(
+    program
+      .command("refresh")
+      .description("a per-user background refresh: a systemd timer, cron, launchd or Task Scheduler")
+      .argument("[action]")
+      .action((action?: string) => {
+        throw new UsageError(
+          action
+            ? `unknown refresh action \`${action}\`: use install, remove or status`
+            : "`refresh` needs an action: install, remove or status",
+        );
+      }),
+    "codeartifact-login refresh install --every 30m",
+    "codeartifact-login refresh status",
+    "codeartifact-login refresh remove",
+  );
+  bind(
+    example(
+      registryOptions(
+        refresh
+          .command("install")
+          .description(
+            "run `login --quiet` for these registries (default: the project's) in the background, with the config in force now",
+          ),
+        { coordinates: false, overrides: false },
+      )
+        .option(
+          "--every <duration>",
+          "how often: 1m to 24h (cron: minutes dividing an hour, or hours)",
+          "30m",
+        )
+        .addOption(
+          new Option(
+            "--scheduler <name>",
+            "default: systemd where `systemctl --user` works, else cron; launchd; schtasks",
+          ).choices(["systemd", "cron", "launchd", "schtasks"]),
+        )
+        .option("--npmrc <path>", "the .npmrc the runs write to (default: the user's)"),
+      "codeartifact-login refresh install",
+      "codeartifact-login refresh install --every 1h --registry https://…/npm/npm-store/",
+    ),
+    () => import("./commands/refresh.js"),
+  );
+  bind(
+    refresh.command("remove").description("remove the background refresh and its record"),
+    () => import("./commands/refresh.js"),
+  );
+  bind(
+    refresh.command("status").description("what is installed, when it last ran and how that ended"),
+    () => import("./commands/refresh.js"),
+  );
+  bind(
+    refresh
+      .command("run", { hidden: true })
+      .description("one scheduled run (what the scheduler starts)")
+      .option("--record <path>", "the record `refresh install` wrote"),
+    () => import("./commands/refresh.js"),
+  );
+
   const secrets = example(
     program
       .command("secrets")

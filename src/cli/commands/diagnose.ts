@@ -18,6 +18,7 @@ import { findProject, findUserNpmrc } from "../../package-managers/npmrc-locatio
 import type { CommandContext } from "../context.js";
 import { oneLine } from "../errors.js";
 import { describeExpiry, tildify } from "../present.js";
+import { describeFailedRun } from "../refresh-record.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
 import { VERSION } from "../version.js";
 
@@ -227,6 +228,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
       ? { available: true, store: probe.store }
       : { available: false, reason: probe.reason },
     committedTokens: committed.map((w) => w.message),
+    backgroundRefreshFailure: describeFailedRun(env, now) ?? null,
     registries,
     ...(resolved instanceof Error
       ? { error: { code: (resolved as { code?: string }).code ?? "ERROR", message: oneLine(resolved) } }
@@ -254,6 +256,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   p();
   p(`Keychain: ${probe.available ? `available (${probe.store})` : `unavailable: ${probe.reason}`}`);
   for (const warning of report.committedTokens) p(`Trap: ${warning}`);
+  if (report.backgroundRefreshFailure) p(`Trap: ${report.backgroundRefreshFailure}`);
   if (resolved instanceof Error) {
     p();
     p(`error: ${oneLine(resolved)}`);

@@ -8,6 +8,7 @@ import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { npmEnvSetting, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import type { CommandContext } from "../context.js";
 import { describeExpiry, tildify } from "../present.js";
+import { describeFailedRun } from "../refresh-record.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
 
 /**
@@ -61,6 +62,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   }));
   // Exit 1 when a registry in use has no working credentials: scripts and CI can gate on `status`.
   const exitCode = registries.every((r) => r.verdict.ok) ? 0 : 1;
+  const failedRefresh = describeFailedRun(env, now);
   if (out.json) {
     out.result({
       ok: exitCode === 0,
@@ -81,6 +83,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
         expired: t.expiresAt <= now,
       })),
       unavailableStores: listing.unavailable,
+      backgroundRefreshFailure: failedRefresh ?? null,
     });
     return exitCode;
   }
@@ -123,5 +126,6 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
       );
     }
   }
+  if (failedRefresh) out.stdout(`${out.color.bad("✖")} ${failedRefresh}\n`);
   return exitCode;
 }
