@@ -72,7 +72,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const bind = (command: Command, load: Loader) =>
     command.action(async (...args: unknown[]) => {
       const self = args.at(-1) as Command;
-      const positional = args.slice(0, -2).flat().map(String);
+      const positional = args
+        .slice(0, -2)
+        .flat()
+        .filter((a) => a !== undefined)
+        .map(String);
       exitCode = await runCommand(
         async () => (await load()).run,
         self.optsWithGlobals(),
@@ -105,6 +109,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         .option("--dry-run", "show what would change (tokens redacted); write nothing")
         .option("--force", "write even into a file that git tracks")
         .option("--refresh", "fetch new tokens even when the cached ones are fresh")
+        .option(
+          "--optional",
+          "do nothing (exit 0) when the project uses no CodeArtifact registry (for shell-init and hooks)",
+        )
         .option(
           "--github-env",
           "also export CODEARTIFACT_AUTH_TOKEN to later GitHub Actions steps ($GITHUB_ENV)",
@@ -297,6 +305,21 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       .description("one scheduled run (what the scheduler starts)")
       .option("--record <path>", "the record `refresh install` wrote"),
     () => import("./commands/refresh.js"),
+  );
+
+  bind(
+    example(
+      program
+        .command("shell-init")
+        .description(
+          "print shell functions that run a quiet login before npm, pnpm, yarn, bun and npx (eval it in your shell's rc file)",
+        )
+        .argument("[shell]", "bash, zsh, fish or powershell (default: from $SHELL)"),
+      'eval "$(codeartifact-login shell-init bash)"   # in ~/.bashrc',
+      "codeartifact-login shell-init fish | source     # in ~/.config/fish/config.fish",
+      "codeartifact-login shell-init powershell | Out-String | Invoke-Expression   # in $PROFILE",
+    ),
+    () => import("./commands/shell-init.js"),
   );
 
   const secrets = example(

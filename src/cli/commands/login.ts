@@ -18,6 +18,7 @@ interface LoginFlags extends RegistryFlags {
   force?: boolean;
   refresh?: boolean;
   githubEnv?: boolean;
+  optional?: boolean;
 }
 
 interface Outcome extends TokenOutcome {
@@ -42,7 +43,12 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
   const checkOnly = checkOnlyReason(env);
   // Checked first: a run that fails must not have written anything.
   if (flags.githubEnv && !checkOnly) requireGithubEnv(env);
-  const selection = await chooseRegistries(context, flags, { required: true });
+  const selection = await chooseRegistries(context, flags, { required: !flags.optional });
+  // --optional (shell-init's functions, hooks): a directory without a CodeArtifact registry is fine.
+  if (selection.registries.length === 0) {
+    if (out.json) out.result({ dryRun: Boolean(flags.dryRun), registries: [], files: [] });
+    return 0;
+  }
   if ((flags.scope?.length || flags.defaultRegistry) && selection.registries.length !== 1) {
     throw new UsageError(
       `--scope and --default-registry map one registry, and ${selection.registries.length} were found: pass one --registry`,
