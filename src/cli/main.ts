@@ -285,7 +285,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
             "default: systemd where `systemctl --user` works, else cron; launchd; schtasks",
           ).choices(["systemd", "cron", "launchd", "schtasks"]),
         )
-        .option("--npmrc <path>", "the .npmrc the runs write to (default: the user's)"),
+        .option("--npmrc <path>", "the .npmrc the runs write to (default: the user's)")
+        .option("--yarn", "also keep ~/.yarnrc.yml fresh for yarn berry"),
       "codeartifact-login refresh install",
       "codeartifact-login refresh install --every 1h --registry https://…/npm/npm-store/",
     ),

@@ -14,6 +14,8 @@ export interface RefreshRecord {
   registries: string[];
   /** The .npmrc the runs write to. */
   npmrc: string;
+  /** Also write ~/.yarnrc.yml (`login --yarn`). */
+  yarn?: boolean;
   /** The config file in force at install time, if any. */
   config?: string;
   /** The non-secret variables in force at install time that decide where things are (HOME, XDG_*, AWS_PROFILE…). */

@@ -44,6 +44,7 @@ interface RefreshFlags extends RegistryFlags {
   every?: string;
   scheduler?: string;
   npmrc?: string;
+  yarn?: boolean;
   record?: string;
 }
 
@@ -142,6 +143,7 @@ async function install(context: CommandContext, flags: RefreshFlags): Promise<nu
     everySeconds: seconds,
     registries: selection.registries.map((r) => r.target.registryUrl),
     npmrc: flags.npmrc ?? userNpmrcPath({ env }),
+    ...(flags.yarn ? { yarn: true } : {}),
     ...(selection.config.file ? { config: selection.config.file } : {}),
     env: Object.fromEntries(KEPT_ENV.flatMap((key) => (env[key] ? [[key, env[key] as string]] : []))),
     command: { program: process.execPath, args: [script, "refresh", "run", "--record", file] },
@@ -262,7 +264,7 @@ async function runOnce(context: CommandContext, flags: RefreshFlags): Promise<nu
   try {
     code = await login(
       { out, env, cwd: home, ...(record.config ? { configPath: record.config } : {}) },
-      { registry: record.registries, npmrc: record.npmrc },
+      { registry: record.registries, npmrc: record.npmrc, ...(record.yarn ? { yarn: true } : {}) },
     );
   } catch (error) {
     errors.push(oneLine(error));
