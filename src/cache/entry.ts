@@ -1,14 +1,17 @@
 // What the cache holds per key, how it is (de)serialised, and when a cached token is still good.
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
 import type { Identity } from "../codeartifact/resolve.js";
+import {
+  DEFAULT_REFRESH_MARGIN_SECONDS,
+  refreshThresholdSeconds as threshold,
+} from "../codeartifact/settings.js";
 import { EXPIRY_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, tokenProblem } from "../codeartifact/token-rule.js";
 import { fingerprint } from "../configstore/fingerprint.js";
 
 /** Version of the stored entry format; an entry of another version counts as absent. */
 export const ENTRY_VERSION = 1;
 
-/** Default seconds before expiry when a cached token is refreshed (`refresh_margin`). */
-export const DEFAULT_REFRESH_MARGIN_SECONDS = 900;
+export { DEFAULT_REFRESH_MARGIN_SECONDS };
 
 /**
  * The cache key: one token per domain, owner, region, identity (and endpoint, when it is not AWS's).
@@ -111,8 +114,7 @@ export function refreshThresholdSeconds(
   entry: Pick<CacheEntry, "expiresAt" | "fetchedAt">,
   marginSeconds: number,
 ): number {
-  const lifetime = (entry.expiresAt.getTime() - entry.fetchedAt.getTime()) / 1000;
-  return lifetime < 2 * marginSeconds ? lifetime / 2 : marginSeconds;
+  return threshold((entry.expiresAt.getTime() - entry.fetchedAt.getTime()) / 1000, marginSeconds);
 }
 
 /** Whether a cached token may be served at `now` without refreshing. */

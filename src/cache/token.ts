@@ -12,7 +12,13 @@ import {
 } from "../codeartifact/errors.js";
 import { type RegistryInput, type ResolvedRegistry, resolveRegistry } from "../codeartifact/resolve.js";
 import type { CacheMode } from "../codeartifact/settings.js";
-import { type AuthorizationToken, presetToken, type TokenOptions } from "../codeartifact/token.js";
+import {
+  type AuthorizationToken,
+  checkNewTokenLifetime,
+  checkPresetToken,
+  presetToken,
+  type TokenOptions,
+} from "../codeartifact/token.js";
 import { KeychainUnavailableError } from "../configstore/backends/keychain.js";
 import { ensurePrivateDir } from "../configstore/files.js";
 import { Secret } from "../configstore/secret.js";
@@ -161,13 +167,18 @@ export async function getTokenForRegistry(
   options: GetTokenOptions = {},
 ): Promise<CachedAuthorizationToken> {
   const env = options.env ?? process.env;
-  const preset = presetToken(resolved, env);
-  if (preset) return preset;
-
   const now = () => options.now?.() ?? new Date();
+  const preset = presetToken(resolved, env);
+  if (preset) {
+    checkPresetToken(preset, resolved, now());
+    const { issuedAt: _, ...token } = preset;
+    return token;
+  }
+
   const mode = resolved.settings.cache ?? "auto";
   if (mode === "none") {
     const fetched = await fetchFresh(resolved, options);
+    checkNewTokenLifetime(fetched, resolved, now());
     return { ...fetched, source: "aws", target: resolved.target };
   }
 
@@ -177,17 +188,23 @@ export async function getTokenForRegistry(
   const key = cacheKey(resolved.target, resolved.identity);
   const cache = openCache(mode, dir, options);
   const startedAt = now();
+  const minValidMs = (resolved.settings.minValid ?? 0) * 1000;
   // Not a type guard: a stale entry is still a CacheEntry (the fallback needs it).
   const acceptable = (entry: CacheEntry | undefined): boolean =>
     entry !== undefined &&
     isFresh(entry, now(), margin) &&
+    entry.expiresAt.getTime() - now().getTime() >= minValidMs &&
     (!options.forceRefresh || entry.fetchedAt.getTime() >= startedAt.getTime());
 
   const first: CacheEntry | undefined = await cache.read(key).catch((error) => warnRead(error, options));
   if (first && acceptable(first)) return fromEntry(first, resolved, cache.store());
 
   const running = inFlight.get(key);
-  if (running) return running;
+  if (running) {
+    const shared = await running;
+    checkNewTokenLifetime(shared, resolved, now());
+    return shared;
+  }
   const work = (async (): Promise<CachedAuthorizationToken> => {
     const { value } = await withKeyLock(
       dir,
@@ -246,11 +263,15 @@ export async function getTokenForRegistry(
     return value;
   })();
   inFlight.set(key, work);
+  let result: CachedAuthorizationToken;
   try {
-    return await work;
+    result = await work;
   } finally {
     inFlight.delete(key);
   }
+  // A new (or stale) token that still falls short of `min_valid`: even refreshing cannot satisfy it.
+  checkNewTokenLifetime(result, resolved, now());
+  return result;
 }
 
 /**

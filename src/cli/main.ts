@@ -13,7 +13,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Registry selection, shared by every command that works on registries. */
 function registryOptions(
   command: Command,
-  options: { coordinates?: boolean; overrides?: boolean } = {},
+  options: { coordinates?: boolean; overrides?: boolean; minValid?: boolean } = {},
 ): Command {
   command.option(
     "-r, --registry <url>",
@@ -31,6 +31,12 @@ function registryOptions(
     command
       .option("--profile <name>", "AWS profile to use (overrides the config)")
       .option("--duration <seconds>", "token lifetime: 0, or 900 to 43200 seconds (overrides the config)");
+  }
+  if (options.minValid) {
+    command.option(
+      "--min-valid <duration>",
+      "refresh unless the token stays valid this long (30m, 2h, seconds); fail if even a new one would not",
+    );
   }
   return command;
 }
@@ -66,7 +72,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const bind = (command: Command, load: Loader) =>
     command.action(async (...args: unknown[]) => {
       const self = args.at(-1) as Command;
-      const positional = args.slice(0, -2).flat().map(String);
+      const positional = args
+        .slice(0, -2)
+        .flat()
+        .filter((a) => a !== undefined)
+        .map(String);
       exitCode = await runCommand(
         async () => (await load()).run,
         self.optsWithGlobals(),
@@ -83,6 +93,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
           .description(
             "get a token for each CodeArtifact registry the project uses and write it where npm/yarn read it",
           ),
+        { minValid: true },
       )
         .option(
           "--npmrc <path>",
@@ -98,6 +109,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         .option("--dry-run", "show what would change (tokens redacted); write nothing")
         .option("--force", "write even into a file that git tracks")
         .option("--refresh", "fetch new tokens even when the cached ones are fresh")
+        .option(
+          "--optional",
+          "do nothing (exit 0) when the project uses no CodeArtifact registry (for shell-init and hooks)",
+        )
         .option(
           "--github-env",
           "also export CODEARTIFACT_AUTH_TOKEN to later GitHub Actions steps ($GITHUB_ENV)",
@@ -115,6 +130,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         program
           .command("token")
           .description("print a registry's token on stdout (the only command that does)"),
+        { minValid: true },
       )
         .addOption(
           new Option("--format <format>", "raw token, an Authorization header, JSON, or an env assignment")
@@ -141,6 +157,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
             "<command...>",
             "the command and its arguments; put `--` before them so their flags stay theirs",
           ),
+        { minValid: true },
       ),
       "codeartifact-login exec -- npm ci",
       "codeartifact-login exec -- pnpm install --frozen-lockfile",
@@ -229,6 +246,81 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       "codeartifact-login diagnose --registry https://…/npm/npm-store/ --json",
     ),
     () => import("./commands/diagnose.js"),
+  );
+
+  const refresh = example(
+    program
+      .command("refresh")
+      .description("a per-user background refresh: a systemd timer, cron, launchd or Task Scheduler")
+      .argument("[action]")
+      .action((action?: string) => {
+        throw new UsageError(
+          action
+            ? `unknown refresh action \`${action}\`: use install, remove or status`
+            : "`refresh` needs an action: install, remove or status",
+        );
+      }),
+    "codeartifact-login refresh install --every 30m",
+    "codeartifact-login refresh status",
+    "codeartifact-login refresh remove",
+  );
+  bind(
+    example(
+      registryOptions(
+        refresh
+          .command("install")
+          .description(
+            "run `login --quiet` for these registries (default: the project's) in the background, with the config in force now",
+          ),
+        { coordinates: false, overrides: false },
+      )
+        .option(
+          "--every <duration>",
+          "how often: 1m to 24h (cron: minutes dividing an hour, or hours)",
+          "30m",
+        )
+        .addOption(
+          new Option(
+            "--scheduler <name>",
+            "default: systemd where `systemctl --user` works, else cron; launchd; schtasks",
+          ).choices(["systemd", "cron", "launchd", "schtasks"]),
+        )
+        .option("--npmrc <path>", "the .npmrc the runs write to (default: the user's)")
+        .option("--yarn", "also keep ~/.yarnrc.yml fresh for yarn berry"),
+      "codeartifact-login refresh install",
+      "codeartifact-login refresh install --every 1h --registry https://…/npm/npm-store/",
+    ),
+    () => import("./commands/refresh.js"),
+  );
+  bind(
+    refresh.command("remove").description("remove the background refresh and its record"),
+    () => import("./commands/refresh.js"),
+  );
+  bind(
+    refresh.command("status").description("what is installed, when it last ran and how that ended"),
+    () => import("./commands/refresh.js"),
+  );
+  bind(
+    refresh
+      .command("run", { hidden: true })
+      .description("one scheduled run (what the scheduler starts)")
+      .option("--record <path>", "the record `refresh install` wrote"),
+    () => import("./commands/refresh.js"),
+  );
+
+  bind(
+    example(
+      program
+        .command("shell-init")
+        .description(
+          "print shell functions that run a quiet login before npm, pnpm, yarn, bun and npx (eval it in your shell's rc file)",
+        )
+        .argument("[shell]", "bash, zsh, fish or powershell (default: from $SHELL)"),
+      'eval "$(codeartifact-login shell-init bash)"   # in ~/.bashrc',
+      "codeartifact-login shell-init fish | source     # in ~/.config/fish/config.fish",
+      "codeartifact-login shell-init powershell | Out-String | Invoke-Expression   # in $PROFILE",
+    ),
+    () => import("./commands/shell-init.js"),
   );
 
   const secrets = example(

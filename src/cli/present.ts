@@ -1,6 +1,7 @@
 // How commands describe things to people: paths under HOME as ~, expiry as a time and a duration,
 // file changes as diffs with secrets redacted.
 import { homedir } from "node:os";
+import { formatDuration, formatUtc } from "../configstore/time-text.js";
 import type { Output } from "./output.js";
 
 /** `/home/me/.npmrc` → `~/.npmrc`. */
@@ -9,22 +10,14 @@ export function tildify(path: string, env: NodeJS.ProcessEnv = process.env): str
   return home && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
 }
 
-function humanDuration(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
-}
-
 /** `valid until 2026-11-22 07:47 UTC (11 h 59 min)`, or that the expiry is unknown. */
 export function describeExpiry(expiresAt: Date | undefined, now = new Date()): string {
   if (!expiresAt) return "(expiry unknown)";
-  const when = `${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const when = formatUtc(expiresAt);
   const left = expiresAt.getTime() - now.getTime();
   return left > 0
-    ? `valid until ${when} (${humanDuration(left)})`
-    : `expired at ${when} (${humanDuration(left)} ago)`;
+    ? `valid until ${when} (${formatDuration(left)})`
+    : `expired at ${when} (${formatDuration(left)} ago)`;
 }
 
 export function describeFileChange(

@@ -9,7 +9,7 @@ import {
   resolveTarget,
   type SettingOverrides,
 } from "../codeartifact/resolve.js";
-import { parseTokenDuration } from "../codeartifact/settings.js";
+import { parseMinValid, parseTokenDuration } from "../codeartifact/settings.js";
 import { CodedError } from "../configstore/errors.js";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
@@ -22,6 +22,7 @@ export interface RegistryFlags {
   repository?: string;
   profile?: string;
   duration?: string;
+  minValid?: string;
 }
 
 /** A registry chosen for a command, with where it was found. */
@@ -60,6 +61,7 @@ export function overridesOf(flags: RegistryFlags): SettingOverrides {
     ...(flags.duration !== undefined
       ? { tokenDuration: parseTokenDuration(flags.duration, "--duration") }
       : {}),
+    ...(flags.minValid !== undefined ? { minValid: parseMinValid(flags.minValid, "--min-valid") } : {}),
   };
 }
 

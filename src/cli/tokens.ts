@@ -4,6 +4,12 @@ import { type CachedAuthorizationToken, getTokenForRegistry } from "../cache/tok
 import type { ResolvedRegistry } from "../codeartifact/resolve.js";
 import type { CommandContext } from "./context.js";
 
+/**
+ * Set to `1` in the environment of the command `exec` runs: a `codeartifact-login` run inside it (by a
+ * lifecycle hook) then only checks the token and writes nothing to disk.
+ */
+export const EXEC_MARK = "CODEARTIFACT_KEYRING_EXEC";
+
 /** A registry's token, or why it could not be had (the other registries still get theirs). */
 export interface TokenOutcome {
   resolved: ResolvedRegistry;

@@ -81,6 +81,12 @@ export type EndpointTimeoutError = InstanceType<typeof EndpointTimeoutError>;
 /** A token (from AWS, the environment, the config) that breaks the token rule (`token-rule.ts`). */
 export const InvalidTokenError = withCode("InvalidTokenError", "INVALID_TOKEN");
 export type InvalidTokenError = InstanceType<typeof InvalidTokenError>;
+/** `CODEARTIFACT_AUTH_TOKEN` or `auth_token` has expired, expires within the margin, or before `min_valid`. */
+export const PresetTokenExpiredError = withCode("PresetTokenExpiredError", "PRESET_TOKEN_EXPIRED");
+export type PresetTokenExpiredError = InstanceType<typeof PresetTokenExpiredError>;
+/** Even a new token would not stay valid for `min_valid`. */
+export const MinValidUnreachableError = withCode("MinValidUnreachableError", "MIN_VALID_UNREACHABLE");
+export type MinValidUnreachableError = InstanceType<typeof MinValidUnreachableError>;
 
 /** The service answered, but not with a usable token (5xx after retries, malformed or expired answer). */
 export class ServiceError extends CodeArtifactError {

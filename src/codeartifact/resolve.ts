@@ -40,6 +40,8 @@ export interface Identity {
 export interface SettingOverrides {
   profile?: string;
   tokenDuration?: number;
+  /** `--min-valid`, in seconds. */
+  minValid?: number;
 }
 
 export interface ResolveOptions {
@@ -263,6 +265,10 @@ export async function resolveSettings(
   if (options.overrides?.tokenDuration !== undefined) {
     settings.tokenDuration = parseTokenDuration(options.overrides.tokenDuration, "--duration");
     sources.token_duration = { section: "flag", file: "--duration" };
+  }
+  if (options.overrides?.minValid !== undefined) {
+    settings.minValid = options.overrides.minValid;
+    sources.min_valid = { section: "flag", file: "--min-valid" };
   }
 
   if ((settings.accessKeyId === undefined) !== (settings.secretAccessKey === undefined)) {

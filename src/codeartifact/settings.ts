@@ -2,6 +2,7 @@
 // One table, so parsing, `diagnose` and the README's reference cannot drift apart.
 import { Secret } from "../configstore/secret.js";
 import { asBool } from "../configstore/store.js";
+import { parseDurationSeconds } from "../configstore/time-text.js";
 import { InvalidDurationError } from "./errors.js";
 
 export type CacheMode = "auto" | "keychain" | "file" | "none";
@@ -33,6 +34,42 @@ export interface Settings {
   refreshMargin?: number;
   /** Seconds each attempt of an AWS call may take before it is abandoned. Default 10. */
   timeout?: number;
+  /** Seconds a token must stay valid: refresh when it would not, fail when even a new one would not. */
+  minValid?: number;
+}
+
+/** Default seconds before expiry when a token counts as expiring (`refresh_margin`). */
+export const DEFAULT_REFRESH_MARGIN_SECONDS = 900;
+
+/**
+ * Seconds before expiry at which a token counts as expiring: the margin, or half the token's lifetime
+ * when it lives less than twice the margin (a 15-minute token is not refreshed on every call just
+ * because the margin is 15 minutes). Without a known lifetime, the margin.
+ */
+export function refreshThresholdSeconds(lifetimeSeconds: number | undefined, marginSeconds: number): number {
+  return lifetimeSeconds !== undefined && lifetimeSeconds < 2 * marginSeconds
+    ? lifetimeSeconds / 2
+    : marginSeconds;
+}
+
+export const MIN_VALID_RULE =
+  "use a duration such as 30m, 2h or 3600 (seconds), at most 12h (the longest token)";
+
+function minValidSeconds(value: string): number | undefined {
+  const seconds = parseDurationSeconds(value);
+  return seconds !== undefined && seconds <= 43_200 ? seconds : undefined;
+}
+
+/**
+ * `min_valid` / `--min-valid`: a duration up to 12 hours.
+ * @throws {InvalidDurationError} naming `where` and the rule.
+ */
+export function parseMinValid(value: string, where = "min_valid"): number {
+  const seconds = minValidSeconds(value);
+  if (seconds === undefined) {
+    throw new InvalidDurationError(`${where}: \`${value}\` is not valid: ${MIN_VALID_RULE}`);
+  }
+  return seconds;
 }
 
 /** Where a setting's value came from: the section (and file:line) or a flag/environment override. */
@@ -223,6 +260,17 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
     property: "timeout",
     description: "Seconds each attempt of an AWS call may take (up to 3 attempts). Default: 10.",
     parse: (value) => integerIn(value, "use a number of seconds from 1 to 300", (n) => n >= 1 && n <= 300),
+  },
+  {
+    key: "min_valid",
+    property: "minValid",
+    description:
+      "How long a token must stay valid (30m, 2h, or seconds): refresh sooner, fail if even a new one would not last. Flag: --min-valid.",
+    parse: (value) => {
+      const seconds = minValidSeconds(value);
+      if (seconds === undefined) throw new SettingRuleError(MIN_VALID_RULE);
+      return seconds;
+    },
   },
 ];
 

@@ -2,8 +2,9 @@
 // fresh one from AWS. The cache layer (src/cache) wraps this with the keychain and the lock.
 import type { Secret } from "../configstore/secret.js";
 import { Secret as SecretValue } from "../configstore/secret.js";
+import { formatDuration, formatRelative, formatUtc } from "../configstore/time-text.js";
 import { fetchAuthorizationToken } from "./aws.js";
-import { InvalidTokenError } from "./errors.js";
+import { InvalidTokenError, MinValidUnreachableError, PresetTokenExpiredError } from "./errors.js";
 import type { RegistryTarget } from "./registry-url.js";
 import {
   type RegistryInput,
@@ -11,6 +12,7 @@ import {
   type ResolveOptions,
   resolveRegistry,
 } from "./resolve.js";
+import { DEFAULT_REFRESH_MARGIN_SECONDS, refreshThresholdSeconds } from "./settings.js";
 import { tokenProblem } from "./token-rule.js";
 
 export type TokenSource = "aws" | "env" | "config" | "cache";
@@ -36,13 +38,93 @@ export interface TokenOptions extends ResolveOptions {
  * stays opaque otherwise: nothing else is read from it.
  */
 export function readTokenExpiry(token: string): Date | undefined {
+  return readHeaderTime(token, "exp");
+}
+
+/** When the token was issued, from the `isu` of its JWE header, if it says. */
+export function readTokenIssuedAt(token: string): Date | undefined {
+  return readHeaderTime(token, "isu");
+}
+
+function readHeaderTime(token: string, field: "exp" | "isu"): Date | undefined {
   const header = token.split(".")[0] ?? "";
   try {
-    const json = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { exp?: unknown };
-    return typeof json.exp === "number" && Number.isFinite(json.exp) ? new Date(json.exp * 1000) : undefined;
+    const json = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as Record<string, unknown>;
+    const value = json[field];
+    return typeof value === "number" && Number.isFinite(value) ? new Date(value * 1000) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Where `min_valid` was set, for messages: `--min-valid 2 h` or `min_valid = 2 h (config.ini:4)`. */
+function describeMinValid(resolved: Pick<ResolvedRegistry, "settings" | "sources">): string {
+  const seconds = resolved.settings.minValid ?? 0;
+  const source = resolved.sources.min_valid;
+  const amount = formatDuration(seconds * 1000);
+  if (!source || source.section === "flag") return `--min-valid ${amount}`;
+  return `min_valid = ${amount}${source.file ? ` (${source.file}${source.line ? `:${source.line}` : ""})` : ""}`;
+}
+
+/**
+ * Refuses a preset token (`CODEARTIFACT_AUTH_TOKEN`, `auth_token`) that will not work: one whose `exp`
+ * has passed, falls within the refresh margin (half the lifetime for a short-lived token, when its
+ * `isu` tells the lifetime), or comes before `min_valid`. A token without `exp` is taken as it is.
+ * @throws {PresetTokenExpiredError} naming the variable or key and the fix.
+ */
+export function checkPresetToken(
+  preset: AuthorizationToken & { issuedAt?: Date | undefined },
+  resolved: Pick<ResolvedRegistry, "settings" | "sources">,
+  now: Date,
+): void {
+  const { expiresAt } = preset;
+  if (!expiresAt || (preset.source !== "env" && preset.source !== "config")) return;
+  const remaining = (expiresAt.getTime() - now.getTime()) / 1000;
+  const margin = resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS;
+  const lifetime = preset.issuedAt ? (expiresAt.getTime() - preset.issuedAt.getTime()) / 1000 : undefined;
+  const threshold = refreshThresholdSeconds(lifetime, margin);
+  const minValid = resolved.settings.minValid ?? 0;
+  let why: string;
+  if (remaining <= 0) why = `expired ${formatRelative(expiresAt, now)} (${formatUtc(expiresAt)})`;
+  else if (remaining < threshold)
+    why = `expires ${formatRelative(expiresAt, now)} (${formatUtc(expiresAt)}), within the refresh margin of ${formatDuration(threshold * 1000)}`;
+  else if (remaining < minValid)
+    why = `expires ${formatRelative(expiresAt, now)} (${formatUtc(expiresAt)}), sooner than ${describeMinValid(resolved)}`;
+  else return;
+  if (preset.source === "env") {
+    throw new PresetTokenExpiredError(
+      `\`CODEARTIFACT_AUTH_TOKEN\` ${why}: unset it (\`unset CODEARTIFACT_AUTH_TOKEN\`) so codeartifact-login fetches a token, or refresh it (\`export CODEARTIFACT_AUTH_TOKEN="$(codeartifact-login token)"\` in a shell without it)`,
+    );
+  }
+  const source = resolved.sources.auth_token;
+  const where = source?.file ? ` in ${source.file}${source.line ? `:${source.line}` : ""}` : "";
+  throw new PresetTokenExpiredError(
+    `\`auth_token\`${where}${source?.section && source.section !== "env" ? ` [${source.section}]` : ""} ${why}: unset it (remove the line) so codeartifact-login fetches a token, or refresh it with a new token`,
+  );
+}
+
+/**
+ * Refuses a token just fetched that will not stay valid for `min_valid` (say `token_duration = 0` under
+ * a one-hour role session, with `--min-valid 2h`): a job would lose it midway.
+ * @throws {MinValidUnreachableError} naming the lifetime, the setting and the fix.
+ */
+export function checkNewTokenLifetime(
+  token: Pick<AuthorizationToken, "expiresAt">,
+  resolved: Pick<ResolvedRegistry, "settings" | "sources" | "target">,
+  now: Date,
+): void {
+  const minValid = resolved.settings.minValid;
+  if (!minValid || !token.expiresAt) return;
+  const remaining = token.expiresAt.getTime() - now.getTime();
+  if (remaining >= minValid * 1000) return;
+  const duration = resolved.settings.tokenDuration;
+  const why =
+    duration === 0
+      ? "token_duration = 0 ends it with the role session"
+      : `token_duration = ${duration ?? 43_200} s`;
+  throw new MinValidUnreachableError(
+    `a new token for ${resolved.target.domain} is valid for only ${formatDuration(remaining)} (${why}), less than ${describeMinValid(resolved)}: lower --min-valid, or raise \`token_duration\` (or the role session's duration)`,
+  );
 }
 
 /**
@@ -52,7 +134,7 @@ export function readTokenExpiry(token: string): Date | undefined {
 export function presetToken(
   resolved: Pick<ResolvedRegistry, "settings" | "target"> & Partial<Pick<ResolvedRegistry, "sources">>,
   env: NodeJS.ProcessEnv,
-): AuthorizationToken | undefined {
+): (AuthorizationToken & { issuedAt: Date | undefined }) | undefined {
   const fromEnv = env.CODEARTIFACT_AUTH_TOKEN;
   if (fromEnv) {
     const problem = tokenProblem(fromEnv);
@@ -64,6 +146,7 @@ export function presetToken(
     return {
       token: new SecretValue(fromEnv),
       expiresAt: readTokenExpiry(fromEnv),
+      issuedAt: readTokenIssuedAt(fromEnv),
       source: "env",
       target: resolved.target,
     };
@@ -81,6 +164,7 @@ export function presetToken(
     return {
       token: fromConfig,
       expiresAt: readTokenExpiry(fromConfig.reveal()),
+      issuedAt: readTokenIssuedAt(fromConfig.reveal()),
       source: "config",
       target: resolved.target,
     };
@@ -101,13 +185,18 @@ export async function fetchRegistryToken(
 ): Promise<AuthorizationToken> {
   const env = options.env ?? process.env;
   const resolved = await resolveRegistry(input, options);
+  const now = options.now?.() ?? new Date();
   const preset = presetToken(resolved, env);
-  if (preset) return preset;
+  if (preset) {
+    checkPresetToken(preset, resolved, now);
+    return preset;
+  }
   const fetched = await fetchAuthorizationToken(
     resolved.target,
     resolved.settings,
     resolved.identity,
     options,
   );
+  checkNewTokenLifetime(fetched, resolved, options.now?.() ?? new Date());
   return { ...fetched, source: "aws", target: resolved.target };
 }

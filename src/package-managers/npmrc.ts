@@ -31,7 +31,9 @@ export type NpmrcEdit =
   /** Sets `//host/path/:tokenHelper=PATH` (pnpm runs PATH for the token). */
   | { kind: "set-token-helper"; registryUrl: string; helperPath: string }
   /** Removes `//host/path/:tokenHelper` lines. */
-  | { kind: "remove-token-helper"; registryUrl: string };
+  | { kind: "remove-token-helper"; registryUrl: string }
+  /** Removes `registry=URL` (or `@scope:registry=URL`) lines naming this registry, and no other. */
+  | { kind: "remove-registry"; registryUrl: string; scope?: string };
 
 /** One line the plan adds, replaces or removes, with secret values shown as `[redacted]`. */
 export interface NpmrcChange {
@@ -105,6 +107,14 @@ export function helperPathProblem(path: string): string | undefined {
   return ini === undefined ? undefined : `${ini} (as an .npmrc value)`;
 }
 
+function sameRegistry(existing: string, url: string): boolean {
+  try {
+    return normalizeRegistryUrl(existing) === url;
+  } catch {
+    return false;
+  }
+}
+
 interface Owned {
   key: string;
   value?: string;
@@ -114,6 +124,8 @@ interface Owned {
   secret?: boolean;
   /** Compares an existing value with the wanted one (default: string equality). */
   same?: (existing: string) => boolean;
+  /** For a removal: only lines whose value passes (default: every line of the key). */
+  only?: (existing: string | true) => boolean;
 }
 
 function describeEdit(edit: NpmrcEdit): Owned {
@@ -148,13 +160,7 @@ function describeEdit(edit: NpmrcEdit): Owned {
           `registry URL \`${url}\` ${problem}, so npm would not read it back as written: use the plain https URL`,
         );
       }
-      const same = (existing: string) => {
-        try {
-          return normalizeRegistryUrl(existing) === url;
-        } catch {
-          return false;
-        }
-      };
+      const same = (existing: string) => sameRegistry(existing, url);
       return { key: edit.scope === undefined ? "registry" : scopeKey(edit.scope), value: url, same };
     }
     case "set-token-helper": {
@@ -170,6 +176,13 @@ function describeEdit(edit: NpmrcEdit): Owned {
     }
     case "remove-token-helper":
       return { key: `${registryNerfDart(edit.registryUrl)}:tokenHelper` };
+    case "remove-registry": {
+      const url = normalizeRegistryUrl(edit.registryUrl);
+      return {
+        key: edit.scope === undefined ? "registry" : scopeKey(edit.scope),
+        only: (existing) => typeof existing === "string" && sameRegistry(existing, url),
+      };
+    }
   }
 }
 
@@ -239,7 +252,7 @@ export function planNpmrcEdits(
 
   for (const owned of edits.map(describeEdit)) {
     const { found, topLevelEnd } = locate(lines, new Set([owned.key, ...(owned.conflicts ?? [])]));
-    const matches = found.get(owned.key) ?? [];
+    const matches = (found.get(owned.key) ?? []).filter((match) => !owned.only || owned.only(match.value));
     if (owned.secret && matches.some((match) => match.rawValue?.includes("${"))) {
       const line = (matches.find((match) => match.rawValue?.includes("${"))?.index ?? 0) + 1;
       const hint =

@@ -253,6 +253,9 @@ export async function editPrivateTextFile<D>(
     const { write: _unused, ...outcome } = run();
     return outcome;
   }
+  // Nothing to write (the usual case of a refresh while the token is fresh): no directory, no lock.
+  const preview = run();
+  if (!preview.write && !preview.modeTightened) return preview;
 
   try {
     ensurePrivateDir(dirname(realFile));

@@ -25,6 +25,9 @@ describe("help, version and usage errors", () => {
     "logout",
     "status",
     "diagnose",
+    "refresh",
+    "refresh install",
+    "shell-init",
     "secrets",
     "secrets set",
     "secrets list",
@@ -45,7 +48,7 @@ describe("help, version and usage errors", () => {
     [["exec"], "error: missing required argument 'command'"],
     [
       ["nope"],
-      "error: unknown command 'nope': the commands are login, token, exec, setup, logout, status, diagnose, secrets",
+      "error: unknown command 'nope': the commands are login, token, exec, setup, logout, status, diagnose, refresh, shell-init, secrets",
     ],
     [["setup"], "error: `setup` needs what to set up: `codeartifact-login setup pnpm`"],
   ])("%j exits 2 with the usage hint on the error's line", async (args, message) => {

@@ -8,7 +8,7 @@
 //   token inside the refresh margin: the install succeeds with the old token and the hook writes a new
 //                                 one, so the NEXT install works after the old token expired.
 //   token already expired:        as with no token: stays broken until someone runs `codeartifact-login`.
-import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN } from "../support/run.js";
@@ -157,5 +157,61 @@ describe("a preinstall hook running `codeartifact-login` (flow 5)", () => {
         expect(next.status === 0, `${client}: ${next.stdout}${next.stderr}`).toBe(HOOK_BEFORE_FETCH[client]);
       }),
     );
+  });
+});
+
+/**
+ * The README's recipe for a hook in a shared package.json: run `codeartifact-login` when it is on PATH
+ * (a global install, or the package as a devDependency: scripts see node_modules/.bin), skip it quietly
+ * when it is not, instead of failing every install of a teammate or CI job without it. A failing
+ * refresh prints its error but does not fail the install, which got this far with the token it had.
+ * Plain sh and yarn berry's own shell both run it (yarn's has no `command -v`).
+ */
+const GUARDED_PREINSTALL =
+  "codeartifact-login --version >/dev/null 2>&1 && codeartifact-login --quiet || true";
+const GUARD_CLIENTS = ["npm", "pnpm10", "pnpm12", "yarn"] as const satisfies Client[];
+
+describe("a preinstall hook that works with and without codeartifact-login on PATH", () => {
+  /** A user logged in (token in ~/.npmrc, and ~/.yarnrc.yml for yarn) whose project has `preinstall`. */
+  async function loggedIn(client: Client, preinstall: string, path?: string): Promise<User> {
+    const setup = e2e();
+    const user = newUser(setup, path ? { PATH: path } : {});
+    user.writeConfig();
+    user.writeProject({ scripts: { preinstall }, ...(client === "yarn" ? { rc: "yarnrc" as const } : {}) });
+    const login = await user.cli(["--quiet", ...(client === "yarn" ? ["--yarn"] : [])]);
+    expect(login.status, login.stderr).toBe(0);
+    return user;
+  }
+
+  it.each(GUARD_CLIENTS)(
+    "%s: without it on PATH, the bare hook fails the install (not found) and the guarded one skips",
+    async (client) => {
+      const bare = await loggedIn(client, "codeartifact-login --quiet");
+      const broken = await bare.client(client, INSTALL[client]);
+      expect(broken.status, `${client}: ${broken.stdout}${broken.stderr}`).not.toBe(0);
+      expect(broken.stdout + broken.stderr).toMatch(
+        /codeartifact-login: (command )?not found|command not found: codeartifact-login|exit code 127/,
+      );
+
+      const guarded = await loggedIn(client, GUARDED_PREINSTALL);
+      const install = await guarded.client(client, INSTALL[client]);
+      expect(install.status, `${client}: ${install.stdout}${install.stderr}`).toBe(0);
+      expect((await guarded.loadPackages()).stdout).toBe(EXPECTED);
+    },
+  );
+
+  it.each(GUARD_CLIENTS)("%s: with it on PATH, the guarded hook runs it", async (client) => {
+    const setup = e2e();
+    const user = await loggedIn(
+      client,
+      GUARDED_PREINSTALL,
+      `${globalBin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    );
+    // Without its cache, the hook's login has to fetch: a new token issued proves it ran.
+    rmSync(join(user.home, ".cache", "codeartifact-keyring"), { recursive: true, force: true });
+    const before = setup.issued.length;
+    const install = await user.client(client, INSTALL[client]);
+    expect(install.status, `${client}: ${install.stdout}${install.stderr}`).toBe(0);
+    expect(setup.issued.length, `${client}: the hook fetched a token`).toBe(before + 1);
   });
 });

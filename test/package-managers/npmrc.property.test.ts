@@ -129,6 +129,7 @@ function ownedKeys(e: NpmrcEdit): string[] {
     case "remove-token-helper":
       return [`${dart}:tokenHelper`];
     case "set-registry":
+    case "remove-registry":
       return [e.scope === undefined ? "registry" : `@${e.scope.replace(/^@/, "")}:registry`];
   }
 }

@@ -9,15 +9,16 @@ import { keychainStore } from "../../cache/stores.js";
 import { getTokenForRegistry } from "../../cache/token.js";
 import type { ResolvedRegistry } from "../../codeartifact/resolve.js";
 import { SETTING_DEFINITIONS } from "../../codeartifact/settings.js";
-import { readTokenExpiry } from "../../codeartifact/token.js";
 import { userDirs } from "../../configstore/paths.js";
 import { findCommittedTokens } from "../../package-managers/committed-tokens.js";
+import { tokenHelperProblem, tokenValueProblem } from "../../package-managers/credential-check.js";
 import { parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { findProject, findUserNpmrc } from "../../package-managers/npmrc-locations.js";
 import type { CommandContext } from "../context.js";
 import { oneLine } from "../errors.js";
 import { describeExpiry, tildify } from "../present.js";
+import { describeFailedRun } from "../refresh-record.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
 import { VERSION } from "../version.js";
 
@@ -106,18 +107,13 @@ function inspectNpmrc(
             `${file}:${entry.line}: \`${entry.key}\` uses ${value}; pnpm >= 10.34.2 ignores \${VAR} auth in a project .npmrc ("Ignored project-level auth setting"): use \`codeartifact-login setup pnpm\` or \`codeartifact-login exec -- pnpm install\``,
           );
         }
-        const expiry = reference ? undefined : readTokenExpiry(value);
-        if (expiry && expiry <= now) {
-          traps.push(
-            `${file}:${entry.line}: the token for ${nerf} expired at ${expiry.toISOString()}: run \`codeartifact-login\``,
-          );
-        }
+        const expired = reference ? undefined : tokenValueProblem(value, now);
+        if (expired)
+          traps.push(`${file}:${entry.line}: the token for ${nerf} ${expired}: run \`codeartifact-login\``);
       } else if (entry.key === `${nerf}:tokenHelper`) {
         lines.push({ line: entry.line, text: `${entry.key}=${value}` });
-        if (!existsSync(value))
-          traps.push(
-            `${file}:${entry.line}: the pnpm token helper ${value} is missing: run \`codeartifact-login setup pnpm\``,
-          );
+        const problem = tokenHelperProblem(value);
+        if (problem) traps.push(`${file}:${entry.line}: ${problem}: run \`codeartifact-login setup pnpm\``);
       } else if (mapsRegistry) {
         lines.push({ line: entry.line, text: `${entry.key}=${value}` });
       }
@@ -232,6 +228,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
       ? { available: true, store: probe.store }
       : { available: false, reason: probe.reason },
     committedTokens: committed.map((w) => w.message),
+    backgroundRefreshFailure: describeFailedRun(env, now) ?? null,
     registries,
     ...(resolved instanceof Error
       ? { error: { code: (resolved as { code?: string }).code ?? "ERROR", message: oneLine(resolved) } }
@@ -259,6 +256,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   p();
   p(`Keychain: ${probe.available ? `available (${probe.store})` : `unavailable: ${probe.reason}`}`);
   for (const warning of report.committedTokens) p(`Trap: ${warning}`);
+  if (report.backgroundRefreshFailure) p(`Trap: ${report.backgroundRefreshFailure}`);
   if (resolved instanceof Error) {
     p();
     p(`error: ${oneLine(resolved)}`);

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { tokenEnvironment } from "../../package-managers/exec-env.js";
 import type { CommandContext } from "../context.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
-import { fetchTokens } from "../tokens.js";
+import { EXEC_MARK, fetchTokens } from "../tokens.js";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
@@ -26,6 +26,8 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
       tokens.map((t) => ({ target: t.resolved.target, token: t.token.token })),
       defaultRegistry ? { defaultRegistryUrl: defaultRegistry } : {},
     ),
+    // A nested `codeartifact-login` (a preinstall hook) then checks without writing the token to disk.
+    [EXEC_MARK]: "1",
   };
   out.debug(
     `running ${program} with tokens for ${tokens.map((t) => t.resolved.target.registryUrl).join(", ")}`,

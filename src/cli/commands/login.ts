@@ -7,7 +7,7 @@ import { oneLine, UsageError } from "../errors.js";
 import { exportToGithubEnv, requireGithubEnv } from "../github.js";
 import { describeExpiry, describeFileChange, printChanges, tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
-import { fetchTokens, type TokenOutcome } from "../tokens.js";
+import { EXEC_MARK, fetchTokens, type TokenOutcome } from "../tokens.js";
 
 interface LoginFlags extends RegistryFlags {
   npmrc?: string;
@@ -18,17 +18,37 @@ interface LoginFlags extends RegistryFlags {
   force?: boolean;
   refresh?: boolean;
   githubEnv?: boolean;
+  optional?: boolean;
 }
 
 interface Outcome extends TokenOutcome {
   origin: string;
 }
 
+/**
+ * Why this run only checks and writes nothing, if it does: under `exec` (which marks its child's
+ * environment), or run by a package manager's lifecycle hook while `CODEARTIFACT_AUTH_TOKEN` is set.
+ * Either way the token is already in the environment; writing it would put it on disk (and into a
+ * Docker layer) behind the back of whoever chose the environment.
+ */
+export function checkOnlyReason(env: NodeJS.ProcessEnv): string | undefined {
+  if (env[EXEC_MARK] === "1") return "under `codeartifact-login exec`";
+  if (env.CODEARTIFACT_AUTH_TOKEN && env.npm_lifecycle_event)
+    return `in the \`${env.npm_lifecycle_event}\` script with CODEARTIFACT_AUTH_TOKEN set`;
+  return undefined;
+}
+
 export async function run(context: CommandContext, flags: LoginFlags): Promise<number> {
   const { out, env } = context;
+  const checkOnly = checkOnlyReason(env);
   // Checked first: a run that fails must not have written anything.
-  if (flags.githubEnv) requireGithubEnv(env);
-  const selection = await chooseRegistries(context, flags, { required: true });
+  if (flags.githubEnv && !checkOnly) requireGithubEnv(env);
+  const selection = await chooseRegistries(context, flags, { required: !flags.optional });
+  // --optional (shell-init's functions, hooks): a directory without a CodeArtifact registry is fine.
+  if (selection.registries.length === 0) {
+    if (out.json) out.result({ dryRun: Boolean(flags.dryRun), registries: [], files: [] });
+    return 0;
+  }
   if ((flags.scope?.length || flags.defaultRegistry) && selection.registries.length !== 1) {
     throw new UsageError(
       `--scope and --default-registry map one registry, and ${selection.registries.length} were found: pass one --registry`,
@@ -48,13 +68,13 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
     import("../../package-managers/npmrc-locations.js"),
   ]);
   const npmrcFile = flags.npmrc ?? userNpmrcPath({ env });
-  const edits: NpmrcEdit[] = succeeded.map((o) => ({
+  const edits: NpmrcEdit[] = (checkOnly ? [] : succeeded).map((o) => ({
     kind: "set-token",
     registryUrl: o.resolved.target.registryUrl,
     token: o.token.token,
   }));
   const [only] = succeeded;
-  if (only && succeeded.length === 1) {
+  if (only && succeeded.length === 1 && !checkOnly) {
     for (const scope of flags.scope ?? [])
       edits.push({ kind: "set-registry", registryUrl: only.resolved.target.registryUrl, scope });
     if (flags.defaultRegistry)
@@ -65,7 +85,7 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
     onNotice: (m: string) => out.info(m),
   };
   const files: { path: string; changed: boolean; created: boolean; changes: unknown[] }[] = [];
-  let written = "";
+  let written = checkOnly ? `nothing written (${checkOnly})` : "";
   if (edits.length > 0) {
     const { setYarnAuthTokens } = await import("../../package-managers/yarnrc.js");
     const yarnEntries = succeeded.map((o) => ({
@@ -88,6 +108,27 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
       changes: npmrc.changes,
     });
     written = describeFileChange(npmrc.realFile, npmrc.changed, flags.dryRun, env);
+    if (!flags.dryRun) {
+      // Remembered so `logout` can take back exactly these lines (and a file it created), never the user's.
+      const { recordAdditions } = await import("../../package-managers/npmrc-additions.js");
+      await recordAdditions(
+        npmrc.realFile,
+        {
+          created: npmrc.created,
+          registries: npmrc.changes.flatMap((c) =>
+            c.action === "add" && (c.key === "registry" || c.key.endsWith(":registry"))
+              ? [
+                  {
+                    registryUrl: c.text.slice(c.text.indexOf("=") + 1),
+                    ...(c.key === "registry" ? {} : { scope: c.key.slice(0, -":registry".length) }),
+                  },
+                ]
+              : [],
+          ),
+        },
+        env,
+      );
+    }
     if (flags.dryRun) printChanges(out, npmrc.realFile, npmrc.changes, env);
     if (flags.yarn) {
       const yarn = await writeYarnrc(Boolean(flags.dryRun));
@@ -123,7 +164,7 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
     }
   }
 
-  if (flags.githubEnv && succeeded.length > 0) {
+  if (flags.githubEnv && succeeded.length > 0 && !checkOnly) {
     const tokens = new Set(succeeded.map((o) => o.token.token.reveal()));
     if (tokens.size > 1) {
       out.warn(

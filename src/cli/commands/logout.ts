@@ -1,12 +1,14 @@
 // `logout`: removes what this tool wrote for the registries (token lines, pnpm helpers, yarn tokens)
 // and their cached tokens. Everything else in those files stays byte for byte.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { clearCachedTokens } from "../../cache/manage.js";
-import { parseRegistryUrl } from "../../codeartifact/registry-url.js";
+import { normalizeRegistryUrl, parseRegistryUrl } from "../../codeartifact/registry-url.js";
 import { parseNpmrc } from "../../package-managers/ini-text.js";
-import { applyNpmrcEdits } from "../../package-managers/npmrc.js";
+import { applyNpmrcEdits, type NpmrcEdit } from "../../package-managers/npmrc.js";
+import { readAdditions, replaceAdditions } from "../../package-managers/npmrc-additions.js";
 import { userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import { removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
+import { resolveRealPath } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
@@ -61,11 +63,48 @@ export async function run(context: CommandContext, flags: LogoutFlags): Promise<
   }
 
   const notice = (m: string) => out.info(m);
-  const npmrc = await applyNpmrcEdits(
-    npmrcFile,
-    urls.map((registryUrl) => ({ kind: "remove-token" as const, registryUrl })),
-    { onNotice: notice },
+  // The `registry=` / `@scope:registry=` lines `login` added (as recorded), for these registries.
+  const realNpmrc = resolveRealPath(npmrcFile);
+  const additions = readAdditions(realNpmrc, env);
+  const wanted = new Set(urls.map(normalizeRegistryUrl));
+  const takenBack = additions.registries.filter(
+    (r) => flags.all || wanted.has(normalizeRegistryUrl(r.registryUrl)),
   );
+  const edits: NpmrcEdit[] = [
+    ...urls.map((registryUrl) => ({ kind: "remove-token" as const, registryUrl })),
+    ...takenBack.map((r) => ({
+      kind: "remove-registry" as const,
+      registryUrl: r.registryUrl,
+      ...(r.scope ? { scope: r.scope } : {}),
+    })),
+  ];
+  const npmrc = await applyNpmrcEdits(npmrcFile, edits, { onNotice: notice });
+  let npmrcRemoved = false;
+  if (additions.created && npmrc.changed) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(npmrc.realFile, "utf8");
+    } catch {
+      text = undefined;
+    }
+    // A file `login` created that holds nothing any more: gone, as it was before.
+    if (text !== undefined && text.trim() === "") {
+      rmSync(npmrc.realFile, { force: true });
+      npmrcRemoved = true;
+    }
+  }
+  if (takenBack.length > 0 || npmrcRemoved) {
+    await replaceAdditions(
+      realNpmrc,
+      npmrcRemoved
+        ? undefined
+        : {
+            created: additions.created,
+            registries: additions.registries.filter((r) => !takenBack.includes(r)),
+          },
+      env,
+    );
+  }
   const helpers = await removePnpmTokenHelpers(flags.all ? "all" : urls, { env, onNotice: notice });
   for (const warning of helpers.warnings) out.warn(warning);
   let yarnChanged: boolean | undefined;
@@ -93,14 +132,14 @@ export async function run(context: CommandContext, flags: LogoutFlags): Promise<
   if (out.json) {
     out.result({
       registries: urls,
-      npmrc: { path: npmrc.realFile, changed: npmrc.changed },
+      npmrc: { path: npmrc.realFile, changed: npmrc.changed, removed: npmrcRemoved },
       pnpmHelpersRemoved: helpers.removed.length,
       ...(yarnChanged !== undefined ? { yarnrcChanged: yarnChanged } : {}),
       cachedTokensRemoved: cleared,
     });
   } else {
     out.info(
-      `${out.color.ok("✔")} logged out of ${urls.length} registr${urls.length === 1 ? "y" : "ies"}: ${tildify(npmrc.realFile, env)} ${npmrc.changed ? "updated" : "unchanged"}, ${helpers.removed.length} pnpm helper(s) and ${cleared} cached token(s) removed`,
+      `${out.color.ok("✔")} logged out of ${urls.length} registr${urls.length === 1 ? "y" : "ies"}: ${tildify(npmrc.realFile, env)} ${npmrcRemoved ? "removed (it was created by login and is now empty)" : npmrc.changed ? "updated" : "unchanged"}, ${helpers.removed.length} pnpm helper(s) and ${cleared} cached token(s) removed`,
     );
   }
   return 0;

@@ -2,11 +2,13 @@
 // expiry (never their values).
 import { readFileSync } from "node:fs";
 import { type CachedTokenInfo, listCachedTokens } from "../../cache/manage.js";
+import { checkCredentials } from "../../package-managers/credential-check.js";
 import { type NpmrcEntry, parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { npmEnvSetting, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import type { CommandContext } from "../context.js";
 import { describeExpiry, tildify } from "../present.js";
+import { describeFailedRun } from "../refresh-record.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
 
 /**
@@ -56,10 +58,19 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     ...(r.scope ? { scope: r.scope } : {}),
     origin: r.origin,
     credentials: credentialSources(r.target.registryUrl, env, npmrcFile, npmrcEntries),
+    verdict: checkCredentials(r.target.registryUrl, { env, npmrcFile, entries: npmrcEntries, now }),
   }));
+  // Exit 1 when a registry in use has no working credentials: scripts and CI can gate on `status`.
+  const exitCode = registries.every((r) => r.verdict.ok) ? 0 : 1;
+  const failedRefresh = describeFailedRun(env, now);
   if (out.json) {
     out.result({
-      registries,
+      ok: exitCode === 0,
+      registries: registries.map(({ verdict, ...r }) => ({
+        ...r,
+        ok: verdict.ok,
+        problems: verdict.problems,
+      })),
       cachedTokens: listing.tokens.map((t) => ({
         domain: t.domain,
         domainOwner: t.domainOwner,
@@ -72,8 +83,9 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
         expired: t.expiresAt <= now,
       })),
       unavailableStores: listing.unavailable,
+      backgroundRefreshFailure: failedRefresh ?? null,
     });
-    return 0;
+    return exitCode;
   }
   if (registries.length === 0) {
     out.stdout(
@@ -88,6 +100,10 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     out.stdout(
       `  credentials: ${r.credentials.length ? r.credentials.map((c) => tildify(c, env)).join("; ") : "none: run `codeartifact-login` (or `setup pnpm`)"}\n`,
     );
+    out.stdout(
+      `  verdict:     ${r.verdict.ok ? `${out.color.ok("✔")} usable` : `${out.color.bad("✖")} no valid credentials`}\n`,
+    );
+    for (const problem of r.verdict.problems) out.stdout(`  problem:     ${tildify(problem, env)}\n`);
     const cached = cachedFor(r.domain, r.domainOwner, r.region);
     for (const token of cached) {
       out.stdout(
@@ -110,5 +126,6 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
       );
     }
   }
-  return 0;
+  if (failedRefresh) out.stdout(`${out.color.bad("✖")} ${failedRefresh}\n`);
+  return exitCode;
 }
