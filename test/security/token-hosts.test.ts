@@ -1,10 +1,10 @@
 // The token reaches the registries it was fetched for, and no other host: a cloned repository controls
 // its .npmrc and .yarnrc.yml, so these attacks run the built CLI and the real npm and yarn 4 against a
 // loopback "attacker" registry that records every Authorization header it is sent.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useFakeAws } from "../cli/support.js";
+import { REGISTRY, useFakeAws } from "../cli/support.js";
 import { YARN_ENV } from "../package-managers/support/clients.js";
 import { type LoopbackRegistry, startLoopbackRegistry } from "../package-managers/support/registry.js";
 import { clientCommand } from "../support/clients.js";
@@ -206,5 +206,101 @@ describe("exec: yarn berry's YARN_NPM_AUTH_TOKEN only when every registry yarn w
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).not.toContain("not set");
     expect(sentTo(ours, start)).toContain(`Bearer ${ENV_TOKEN}`);
+  });
+});
+
+describe("plain http:// never carries a token, and URLs are shown as written", () => {
+  const HTTP = REGISTRY.replace("https://", "http://");
+
+  it("`--registry http://…` (a CodeArtifact host) is refused, naming the flag, before any AWS call", async () => {
+    const result = await sandbox().run(["token", "--registry", HTTP]);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr).at(-1)).toBe(
+      `error: \`--registry\`: CodeArtifact registry URL \`${HTTP}\`: plain http would send the token unencrypted: use https://`,
+    );
+    expect(aws().calls).toEqual([]);
+  });
+
+  it("an http `registry_url` to a host that is not loopback is refused, naming the config file and line", async () => {
+    const box = sandbox();
+    const config = box.config(
+      '[codeartifact domain="corp" account="111122223333" region="us-east-1" name="npm-store"]\nregistry_url = http://npm-proxy.corp.example/npm/npm-store/\n',
+    );
+    const result = await box.run(["token", "--registry", "http://npm-proxy.corp.example/npm/npm-store/"]);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr).at(-1)).toBe(
+      `error: ${config}:2: \`registry_url\`: \`http://npm-proxy.corp.example/npm/npm-store/\` uses plain http, which would send the token unencrypted: use https:// (http is allowed for a loopback host only)`,
+    );
+    expect(aws().calls).toEqual([]);
+  });
+
+  it("`--registry http://proxy` with explicit coordinates is refused unless the host is loopback", async () => {
+    const coordinates = [
+      "--domain",
+      "corp",
+      "--domain-owner",
+      "111122223333",
+      "--region",
+      "us-east-1",
+      "--repository",
+      "npm-store",
+    ];
+    const remote = await sandbox().run([
+      "token",
+      "--registry",
+      "http://npm-proxy.corp.example/npm/",
+      ...coordinates,
+    ]);
+    expect(remote.status).toBe(1);
+    expect(stderrLines(remote.stderr).at(-1)).toMatch(
+      /^error: `--registry`: `http:\/\/npm-proxy\.corp\.example\/npm\/` uses plain http/,
+    );
+    const loopback = await sandbox().run([
+      "token",
+      "--registry",
+      "http://127.0.0.1:4873/npm/",
+      ...coordinates,
+    ]);
+    expect(loopback.status, loopback.stderr).toBe(0);
+  });
+
+  it.each(["status", "diagnose", "exec", "login"])(
+    "`%s` with an http CodeArtifact URL in the project .npmrc refuses it as written, file:line, nothing rewritten to https",
+    async (command) => {
+      const box = sandbox();
+      box.projectNpmrc(`# corp\nregistry=${HTTP}\n`);
+      const args = command === "exec" ? ["exec", "--", process.execPath, "-e", "0"] : [command];
+      const result = await box.run(args);
+      expect(result.status).toBe(1);
+      const line = `\`${join(box.project, ".npmrc")}\`:2: \`registry\`: CodeArtifact registry URL \`${HTTP}\`: plain http would send the token unencrypted: use https://`;
+      expect(result.stdout + result.stderr).toContain(line);
+      expect(result.stdout + result.stderr).not.toContain(REGISTRY);
+      expect(aws().calls).toEqual([]);
+      if (command === "login")
+        expect(readFileSync(join(box.project, ".npmrc"), "utf8")).toBe(`# corp\nregistry=${HTTP}\n`);
+    },
+  );
+
+  it("diagnose --json keeps its report and gives the refusal as its error", async () => {
+    const box = sandbox();
+    box.projectNpmrc(`registry=${HTTP}\n`);
+    const result = await box.run(["diagnose", "--json"]);
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.error).toEqual({
+      code: "REGISTRY_URL_INVALID",
+      message: expect.stringContaining(`\`${HTTP}\``),
+    });
+    expect(report.keychain).toBeDefined();
+  });
+
+  it("status and diagnose show a loopback http registry as it is", async () => {
+    const box = project();
+    box.projectNpmrc(`registry=${ours.url}\n`);
+    const status = await box.run(["status"]);
+    expect(status.stdout).toContain(`  registry:    ${ours.url}  (from `);
+    const diagnose = await box.run(["diagnose"]);
+    expect(diagnose.stdout).toContain(`  url:        ${ours.url}  (from `);
+    expect(status.stdout + diagnose.stdout).not.toContain(ours.url.replace("http://", "https://"));
   });
 });

@@ -24,7 +24,13 @@ import {
 import type { CommandContext } from "../context.js";
 import { oneLine } from "../errors.js";
 import { describeExpiry, tildify } from "../present.js";
-import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
+import {
+  chooseRegistries,
+  loadConfig,
+  type RegistryFlags,
+  resolveAll,
+  type Selection,
+} from "../registries.js";
 import { VERSION } from "../version.js";
 
 interface NpmrcFinding {
@@ -170,7 +176,11 @@ function settingsReport(resolved: ResolvedRegistry) {
 export async function run(context: CommandContext, flags: RegistryFlags): Promise<number> {
   const { out, env } = context;
   const now = new Date();
-  const selection = await chooseRegistries(context, flags);
+  // A registry URL that cannot be used (plain http, a broken CodeArtifact URL) is reported as found,
+  // with the rest of the report, instead of ending it.
+  const chosen = await chooseRegistries(context, flags).catch((error: unknown) => error as Error);
+  const selection: Selection =
+    chosen instanceof Error ? { config: await loadConfig(context), registries: [], searched: [] } : chosen;
   const keychain = keychainStore();
   const probe = await keychain.backend.probe();
   const committed = await findCommittedTokens({ cwd: context.cwd, env });
@@ -181,9 +191,12 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     ]),
   );
 
-  const resolved = await resolveAll(context, selection, flags, { printWarnings: false }).catch(
-    (error) => error as Error,
-  );
+  const resolved =
+    chosen instanceof Error
+      ? chosen
+      : await resolveAll(context, selection, flags, { printWarnings: false }).catch(
+          (error) => error as Error,
+        );
   const registries = [];
   let failures = 0;
   if (!(resolved instanceof Error)) {
