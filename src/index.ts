@@ -34,6 +34,8 @@ export {
 export * from "./codeartifact/errors.js";
 export {
   checkCoordinates,
+  insecureRegistryUrlProblem,
+  isLoopbackHost,
   makeTarget,
   normalizeRegistryUrl,
   parseRegistryUrl,

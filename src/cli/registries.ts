@@ -2,6 +2,7 @@
 // that is not CodeArtifact-shaped), else the ones the project's config files use.
 import type { LoadedConfig } from "../codeartifact/config.js";
 import { loadKeyringConfig } from "../codeartifact/config.js";
+import { InvalidRegistryUrlError } from "../codeartifact/errors.js";
 import { makeTarget, normalizeRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
 import {
   type ResolvedRegistry,
@@ -65,6 +66,18 @@ export function overridesOf(flags: RegistryFlags): SettingOverrides {
   };
 }
 
+/** Runs `make`, naming the `--registry` flag in a registry URL error (plain http, a broken URL). */
+function fromFlag<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof InvalidRegistryUrlError) {
+      throw new InvalidRegistryUrlError(error.url, `\`--registry\`: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
 /**
  * The registries to work on. Explicit `--registry` flags win; `--domain …` coordinates apply to
  * exactly one `--registry`. Without flags, the project's `.npmrc` / `.yarnrc.yml` and the user's
@@ -85,20 +98,22 @@ export async function chooseRegistries(
         "explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository",
       );
     }
-    const target = makeTarget({
-      registryUrl: urls[0] as string,
-      domain: flags.domain as string,
-      domainOwner: flags.domainOwner as string,
-      region: flags.region as string,
-      repository: flags.repository as string,
-    });
+    const target = fromFlag(() =>
+      makeTarget({
+        registryUrl: urls[0] as string,
+        domain: flags.domain as string,
+        domainOwner: flags.domainOwner as string,
+        region: flags.region as string,
+        repository: flags.repository as string,
+      }),
+    );
     return { config, registries: [{ target, origin: "--registry" }], searched: [] };
   }
   if (urls.length > 0) {
     const seen = new Set<string>();
     const registries: ChosenRegistry[] = [];
     for (const url of urls) {
-      const target = resolveTarget(url, config.config);
+      const target = fromFlag(() => resolveTarget(url, config.config));
       if (seen.has(target.registryUrl)) continue;
       seen.add(target.registryUrl);
       registries.push({ target, origin: "--registry" });

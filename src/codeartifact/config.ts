@@ -10,7 +10,7 @@ import { userDirs } from "../configstore/paths.js";
 import { reveal, Secret } from "../configstore/secret.js";
 import { readTextFile } from "../configstore/text-file.js";
 import { ConfigError } from "./errors.js";
-import { checkCoordinates, normalizeRegistryUrl } from "./registry-url.js";
+import { checkCoordinates, insecureRegistryUrlProblem, normalizeRegistryUrl } from "./registry-url.js";
 import { SECTION_KEYS, settingDefinition } from "./settings.js";
 
 export type Qualifier = "domain" | "account" | "region" | "name";
@@ -169,6 +169,8 @@ function buildConfig(raw: RawSection[], format: ConfigFormat, file: string | und
         } catch {
           throw new ConfigError(file, entry.line, `\`registry_url = ${entry.value}\` is not an http(s) URL`);
         }
+        const insecure = insecureRegistryUrlProblem(entry.value);
+        if (insecure) throw new ConfigError(file, entry.line, `\`registry_url\`: ${insecure}`);
         continue;
       }
       entries.push(entry);

@@ -123,7 +123,9 @@ export function parseRegistryUrl(input: string): RegistryTarget | undefined {
   const fail = (message: string): never => {
     throw new InvalidRegistryUrlError(input, `CodeArtifact registry URL \`${input}\`: ${message}`);
   };
-  if (url.protocol !== "https:" && url.protocol !== "http:") fail("the scheme must be https");
+  // npm keys a token by the URL without its scheme, so a token for `http://…` also goes out in clear.
+  if (url.protocol === "http:") fail("plain http would send the token unencrypted: use https://");
+  if (url.protocol !== "https:") fail("the scheme must be https");
   if (url.port && url.port !== "443")
     fail(`port ${url.port} is not CodeArtifact's (use https without a port)`);
   if (url.username || url.password) fail("credentials do not belong in the URL; remove `user:password@`");
@@ -165,14 +167,34 @@ export function parseRegistryUrl(input: string): RegistryTarget | undefined {
   return { ...parts, registryUrl: normalizeRegistryUrl(`https://${host}${url.pathname}`) };
 }
 
+/** True for a host that never leaves the machine: 127.0.0.0/8, `localhost` and `[::1]`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Why a registry URL that is not CodeArtifact-shaped may not receive a token, or undefined when it may:
+ * plain `http://` is for loopback hosts only (tests, a local proxy), as anywhere else the token would
+ * cross the network in clear.
+ */
+export function insecureRegistryUrlProblem(registryUrl: string): string | undefined {
+  const url = toUrl(registryUrl);
+  if (url?.protocol !== "http:" || isLoopbackHost(url.hostname)) return undefined;
+  return `\`${registryUrl}\` uses plain http, which would send the token unencrypted: use https:// (http is allowed for a loopback host only)`;
+}
+
 /**
  * A target for a registry that is not CodeArtifact-shaped (a proxy, a mirror, a loopback test
  * registry), from explicit coordinates.
  *
  * @throws {InvalidCoordinatesError} naming the coordinate that breaks the service's rules.
+ * @throws {InvalidRegistryUrlError} for plain `http://` to a host that is not loopback.
  */
 export function makeTarget(input: RegistryTarget): RegistryTarget {
   const problem = checkCoordinates(input);
   if (problem) throw new InvalidCoordinatesError(`${problem} (for registry ${input.registryUrl})`);
+  const insecure = insecureRegistryUrlProblem(input.registryUrl);
+  if (insecure) throw new InvalidRegistryUrlError(input.registryUrl, insecure);
   return { ...input, registryUrl: normalizeRegistryUrl(input.registryUrl) };
 }

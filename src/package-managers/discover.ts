@@ -68,6 +68,8 @@ export interface DiscoverOptions {
 interface Candidate extends RegistryOccurrence {
   url: string;
   order: number;
+  /** A yarn `npmPublishRegistry`: where `yarn npm publish` goes, not a registry installs use. */
+  publish?: boolean;
 }
 
 function npmrcCandidates(
@@ -132,20 +134,40 @@ function expandYarnEnv(text: string, env: Readonly<Record<string, string | undef
   );
 }
 
+/** `${NAME}`, `${NAME:-x}`, `${NAME-x}` of a variable holding a token, as yarn expands it in rc files. */
+const YARN_TOKEN_REFERENCE = /\$\{(CODEARTIFACT_AUTH_TOKEN|YARN_NPM_AUTH_TOKEN)(?::?-[^}]*)?\}/g;
+
 async function yarnrcCandidates(
   file: string,
   source: "yarnrc" | "user-yarnrc",
   env: Readonly<Record<string, string | undefined>>,
   searched: string[],
+  references?: YarnTokenReference[],
 ): Promise<Candidate[]> {
   const text = readConfigText(file, "yarnrc");
   if (text === undefined) return [];
   searched.push(file);
   const yaml = await import("yaml");
-  const { isMap, isScalar } = yaml;
+  const { isMap, isPair, isScalar } = yaml;
   const { doc, lineOf } = parseYarnrc(yaml, text, file);
+  yaml.visit(doc, {
+    Scalar(role, node, ancestors) {
+      if (!references || typeof node.value !== "string") return;
+      const path = ancestors.flatMap((a) => (isPair(a) && isScalar(a.key) ? [String(a.key.value)] : []));
+      if (role === "key") path.push("(a key)");
+      for (const match of node.value.matchAll(YARN_TOKEN_REFERENCE)) {
+        const line = lineOf(node);
+        references.push({
+          variable: match[1] as YarnTokenReference["variable"],
+          file,
+          path,
+          ...(line ? { line } : {}),
+        });
+      }
+    },
+  });
   const found: Candidate[] = [];
-  const push = (key: string, node: unknown, scope?: string, urlText?: string) => {
+  const push = (key: string, node: unknown, scope?: string, urlText?: string, publish?: boolean) => {
     const raw = urlText ?? (isScalar(node) && typeof node.value === "string" ? node.value : undefined);
     if (raw === undefined) return;
     const line = lineOf(node);
@@ -157,6 +179,7 @@ async function yarnrcCandidates(
       ...(scope ? { scope } : {}),
       url: expandYarnEnv(raw, env),
       order: line ?? 0,
+      ...(publish ? { publish } : {}),
     });
   };
   const root = doc.contents;
@@ -164,6 +187,7 @@ async function yarnrcCandidates(
   for (const pair of root.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
     if (name === "npmRegistryServer") push(name, pair.value);
+    if (name === "npmPublishRegistry") push(name, pair.value, undefined, undefined, true);
     if (name === "npmScopes" && isMap(pair.value)) {
       for (const scopePair of pair.value.items) {
         if (!isScalar(scopePair.key) || !isMap(scopePair.value)) continue;
@@ -172,6 +196,11 @@ async function yarnrcCandidates(
           (item) => isScalar(item.key) && item.key.value === "npmRegistryServer",
         );
         if (server) push(`npmScopes.${scope}.npmRegistryServer`, server.value, `@${scope}`);
+        const publish = scopePair.value.items.find(
+          (item) => isScalar(item.key) && item.key.value === "npmPublishRegistry",
+        );
+        if (publish)
+          push(`npmScopes.${scope}.npmPublishRegistry`, publish.value, `@${scope}`, undefined, true);
       }
     }
     if (name === "npmRegistries" && isMap(pair.value)) {
@@ -188,6 +217,112 @@ async function yarnrcCandidates(
     }
   }
   return found;
+}
+
+/**
+ * The registry settings of yarn berry's rc files, nearest first: yarn reads the rc file of every
+ * directory from cwd up (the nearest wins), plus the one in the home directory, which ranks last.
+ */
+async function yarnCandidates(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+  searched: string[],
+  references?: YarnTokenReference[],
+): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  const rcName = yarnRcFilename(env);
+  const userYarnrc = join(home, rcName);
+  let dir = resolve(cwd);
+  let depth = 0;
+  while (true) {
+    const file = join(dir, rcName);
+    if (file !== userYarnrc) {
+      for (const candidate of await yarnrcCandidates(file, "yarnrc", env, searched, references)) {
+        candidates.push({ ...candidate, order: depth * 1e6 + candidate.order });
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+    depth++;
+  }
+  candidates.push(...(await yarnrcCandidates(userYarnrc, "user-yarnrc", env, searched, references)));
+  return candidates;
+}
+
+/** Where yarn berry sends requests when nothing configures it. */
+export const YARN_DEFAULT_REGISTRY = "https://registry.yarnpkg.com";
+
+/** A registry yarn berry would use, and the setting that says so. */
+export interface YarnRoute {
+  /** `npmRegistryServer`, `npmScopes.corp.npmRegistryServer`, `npmPublishRegistry`, an env variable, or `yarn's default`. */
+  key: string;
+  /** As configured, `${VAR}` expanded (a reference to an unset variable stays). */
+  url: string;
+  file?: string;
+  line?: number;
+}
+
+/** A `${CODEARTIFACT_AUTH_TOKEN}` or `${YARN_NPM_AUTH_TOKEN}` in a yarn rc file: yarn expands both. */
+export interface YarnTokenReference {
+  variable: "CODEARTIFACT_AUTH_TOKEN" | "YARN_NPM_AUTH_TOKEN";
+  file: string;
+  line?: number;
+  /** The setting it sits in: `["npmRegistries", "//host/path/", "npmAuthToken"]`; `(a key)` last when in a key. */
+  path: string[];
+}
+
+/** What yarn berry's config routes where, as far as its top-level token is concerned. */
+export interface YarnRegistries {
+  /** The effective `npmRegistryServer` (env, then the nearest rc file, then yarn's default). */
+  defaultRegistry: YarnRoute;
+  /** Every other registry yarn would send its top-level token to: each scope's effective server and publish registry, and `npmPublishRegistry`. */
+  others: YarnRoute[];
+  /** The rc files that exist and were read. */
+  files: string[];
+  /** Every reference to a token variable in those files. */
+  tokenReferences: YarnTokenReference[];
+}
+
+/**
+ * The registries yarn berry would use from `cwd`: its effective default registry and every registry a
+ * scope or a publish setting routes to, each from the highest-ranking setting (the environment's
+ * `YARN_NPM_REGISTRY_SERVER` / `YARN_NPM_PUBLISH_REGISTRY`, then the nearest rc file). Yarn sends its
+ * top-level token (`YARN_NPM_AUTH_TOKEN`) to all of them that have no token of their own.
+ *
+ * @throws {RcFileError} `YARNRC_INVALID` for a malformed rc file.
+ */
+export async function yarnRegistries(
+  options: Omit<DiscoverOptions, "resolveTarget">,
+): Promise<YarnRegistries> {
+  const env = options.env ?? process.env;
+  const home = resolve(options.home ?? homedir());
+  const files: string[] = [];
+  const tokenReferences: YarnTokenReference[] = [];
+  const candidates = await yarnCandidates(options.cwd, env, home, files, tokenReferences);
+  candidates.sort((a, b) => PRIORITY[a.source] - PRIORITY[b.source] || a.order - b.order);
+  const fromEnv = (name: string): YarnRoute | undefined => {
+    const found = Object.entries(env).find(([key, value]) => value && key.toLowerCase() === name);
+    return found ? { key: found[0], url: found[1] as string } : undefined;
+  };
+  const nearest = new Map<string, YarnRoute>();
+  for (const { key, url, file, line } of candidates) {
+    if (!key.startsWith("npmRegistries[") && !nearest.has(key)) {
+      nearest.set(key, { key, url, ...(file ? { file } : {}), ...(line ? { line } : {}) });
+    }
+  }
+  const defaultRegistry = fromEnv("yarn_npm_registry_server") ??
+    nearest.get("npmRegistryServer") ?? { key: "yarn's default", url: YARN_DEFAULT_REGISTRY };
+  const publish = fromEnv("yarn_npm_publish_registry") ?? nearest.get("npmPublishRegistry");
+  nearest.delete("npmRegistryServer");
+  nearest.delete("npmPublishRegistry");
+  return {
+    defaultRegistry,
+    others: [...(publish ? [publish] : []), ...nearest.values()],
+    files,
+    tokenReferences,
+  };
 }
 
 function toTarget(candidate: Candidate, options: DiscoverOptions): RegistryTarget | undefined {
@@ -251,31 +386,14 @@ export async function discoverRegistries(options: DiscoverOptions): Promise<Disc
   if (project.npmrc) candidates.push(...npmrcCandidates(project.npmrc, "project-npmrc", env, searched));
   candidates.push(...npmrcCandidates(userNpmrc, "user-npmrc", env, searched));
 
-  // Yarn reads the rc file of every directory from cwd up, plus the one in the home directory.
-  const rcName = yarnRcFilename(env);
-  const userYarnrc = join(home, rcName);
-  let dir = resolve(options.cwd);
-  let depth = 0;
-  while (true) {
-    const file = join(dir, rcName);
-    if (file !== userYarnrc) {
-      for (const candidate of await yarnrcCandidates(file, "yarnrc", env, searched)) {
-        candidates.push({ ...candidate, order: depth * 1e6 + candidate.order });
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-    depth++;
-  }
-  candidates.push(...(await yarnrcCandidates(userYarnrc, "user-yarnrc", env, searched)));
+  candidates.push(...(await yarnCandidates(options.cwd, env, home, searched)).filter((c) => !c.publish));
 
   candidates.sort((a, b) => PRIORITY[a.source] - PRIORITY[b.source] || a.order - b.order);
   const byUrl = new Map<string, DiscoveredRegistry>();
   for (const candidate of candidates) {
     const target = toTarget(candidate, options);
     if (!target) continue;
-    const { url: _url, order: _order, ...occurrence } = candidate;
+    const { url: _url, order: _order, publish: _publish, ...occurrence } = candidate;
     const registryUrl = normalizeRegistryUrl(target.registryUrl);
     const existing = byUrl.get(registryUrl);
     if (existing) existing.alsoIn.push(occurrence);

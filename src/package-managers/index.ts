@@ -12,6 +12,10 @@ export {
   groupTargetsByDomain,
   type RegistryOccurrence,
   type RegistrySource,
+  YARN_DEFAULT_REGISTRY,
+  type YarnRegistries,
+  type YarnRoute,
+  yarnRegistries,
 } from "./discover.js";
 export {
   GitTrackedTargetError,
@@ -21,7 +25,16 @@ export {
   TokenHelperConflictError,
   UnsafeValueError,
 } from "./errors.js";
-export { type TokenEntry, type TokenEnvironmentOptions, tokenEnvironment } from "./exec-env.js";
+export {
+  type ExecEnvironmentOptions,
+  execEnvironment,
+  type PlannedEnvironment,
+  planTokenEnvironment,
+  type TokenEntry,
+  type TokenEnvironmentOptions,
+  tokenEnvironment,
+  type WithheldVariable,
+} from "./exec-env.js";
 export { assertNotGitExposed, type GitOptions, type GitState, gitStateOf } from "./git.js";
 export { expandNpmEnv, type NpmrcEntry, parseNpmrc } from "./ini-text.js";
 export { registryNerfDart, toNerfDart } from "./nerf-dart.js";
@@ -57,6 +70,14 @@ export {
   removePnpmTokenHelpers,
 } from "./pnpm-token-helper.js";
 export type { EditOutcome, FileEditOptions } from "./private-file.js";
+export {
+  findTokenReferences,
+  type NpmConfigFile,
+  type NpmConfigOptions,
+  npmConfigFiles,
+  strayTokenReference,
+  type TokenReference,
+} from "./token-references.js";
 export {
   type ParsedYarnrc,
   parseYarnrc,

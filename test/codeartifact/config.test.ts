@@ -138,6 +138,12 @@ describe("readKeyringConfig", () => {
       "c.ini:2: ",
       '`registry_url` in [codeartifact domain="corp"] needs a section that names domain, account, region and name',
     ],
+    [
+      "a plain http registry_url to a host that is not loopback",
+      '[codeartifact domain="corp" account="111122223333" region="us-east-1" name="npm-store"]\nregistry_url = http://npm-proxy.corp.example/npm/npm-store/\n',
+      "c.ini:2: ",
+      "`registry_url`: `http://npm-proxy.corp.example/npm/npm-store/` uses plain http, which would send the token unencrypted: use https://",
+    ],
     ["a bad header", '[codeartifact acount="111122223333"]\n', "c.ini:1: ", "unknown qualifier `acount`"],
   ])("refuses %s, naming file and line", async (_name, text, where, message) => {
     const error = await errorOf(readKeyringConfig({ text, file: "c.ini" }));

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { InvalidRegistryUrlError } from "../../src/codeartifact/errors.js";
-import { makeTarget, normalizeRegistryUrl, parseRegistryUrl } from "../../src/codeartifact/registry-url.js";
+import {
+  insecureRegistryUrlProblem,
+  isLoopbackHost,
+  makeTarget,
+  normalizeRegistryUrl,
+  parseRegistryUrl,
+} from "../../src/codeartifact/registry-url.js";
 
 const STD = "my-domain-111122223333.d.codeartifact.us-east-1.amazonaws.com";
 
@@ -39,12 +45,6 @@ describe("parseRegistryUrl: valid CodeArtifact forms", () => {
     [
       "no scheme",
       `${STD}/npm/my-repo/`,
-      ["my-domain", "111122223333", "us-east-1", "my-repo"],
-      `https://${STD}/npm/my-repo/`,
-    ],
-    [
-      "http is canonicalised to https",
-      `http://${STD}/npm/my-repo/`,
       ["my-domain", "111122223333", "us-east-1", "my-repo"],
       `https://${STD}/npm/my-repo/`,
     ],
@@ -138,6 +138,9 @@ describe("parseRegistryUrl: CodeArtifact hosts that break the rules name the bad
     ["tarball path", `https://${STD}/npm/repo/pkg/-/pkg-1.0.0.tgz`, "the path must be /npm/REPOSITORY/"],
     ["empty segment", `https://${STD}/npm//repo/`, "the path must be /npm/REPOSITORY/"],
     ["other port", `https://${STD}:8443/npm/repo/`, "port 8443"],
+    // npm keys a token by the URL without its scheme: one written for http:// would go out in clear.
+    ["plain http", `http://${STD}/npm/my-repo/`, "plain http would send the token unencrypted: use https://"],
+    ["plain http, upper case", `HTTP://${STD}/npm/my-repo/`, "plain http would send the token unencrypted"],
     ["credentials", `https://u:p@${STD}/npm/repo/`, "credentials do not belong"],
     ["query", `https://${STD}/npm/repo/?x=1`, "no query"],
     [
@@ -202,5 +205,45 @@ describe("makeTarget", () => {
         repository: "repo",
       }),
     ).toThrow("domain `d` is not valid");
+  });
+});
+
+describe("plain http is for loopback hosts only", () => {
+  it.each(["127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "[::1]", "::1"])("%s is loopback", (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+  it.each(["128.0.0.1", "127.0.0.1.evil.example", "localhost.evil.example", "10.0.0.1", "[::2]", "0.0.0.0"])(
+    "%s is not loopback",
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
+
+  it.each([
+    ["http://127.0.0.1:4873/npm/repo/", undefined],
+    ["http://127.9.8.7/npm/repo/", undefined],
+    ["http://localhost:4873/npm/repo/", undefined],
+    ["http://[::1]:4873/npm/repo/", undefined],
+    ["https://npm-proxy.corp.example/npm/repo/", undefined],
+    ["http://npm-proxy.corp.example/npm/repo/", "uses plain http"],
+    ["http://127.0.0.1.nip.io/npm/repo/", "uses plain http"],
+  ])("%s", (url, problem) => {
+    if (problem === undefined) expect(insecureRegistryUrlProblem(url)).toBeUndefined();
+    else expect(insecureRegistryUrlProblem(url)).toContain(problem);
+  });
+
+  it("makeTarget refuses an http proxy that is not loopback, naming the URL", () => {
+    const coordinates = {
+      domain: "corp",
+      domainOwner: "111122223333",
+      region: "us-east-1",
+      repository: "repo",
+    };
+    expect(() =>
+      makeTarget({ ...coordinates, registryUrl: "http://npm-proxy.corp.example/npm/repo/" }),
+    ).toThrow(/^`http:\/\/npm-proxy\.corp\.example\/npm\/repo\/` uses plain http, .*use https:\/\//);
+    expect(makeTarget({ ...coordinates, registryUrl: "http://localhost:4873/npm/repo" }).registryUrl).toBe(
+      "http://localhost:4873/npm/repo/",
+    );
   });
 });

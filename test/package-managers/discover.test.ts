@@ -251,6 +251,41 @@ describe("discoverRegistries", () => {
     });
   });
 
+  it.each([
+    [".npmrc", (url: string) => `# x\nregistry=${url}\n`, "`registry`"],
+    [
+      ".yarnrc.yml",
+      (url: string) => `# x\nnpmScopes:\n  corp:\n    npmRegistryServer: "${url}"\n`,
+      "`npmScopes.corp.npmRegistryServer`",
+    ],
+  ])(
+    "a plain http CodeArtifact URL in %s is refused, naming file:line and the URL as written",
+    async (name, text, key) => {
+      const http = corp.replace("https://", "http://");
+      const root = tree({ "p/package.json": "{}", [`p/${name}`]: text(http) });
+      const line = name === ".npmrc" ? 2 : 4;
+      await expect(
+        discoverRegistries({ cwd: join(root, "p"), env: {}, home: join(root, "h") }),
+      ).rejects.toMatchObject({
+        code: "REGISTRY_URL_INVALID",
+        message: `\`${join(root, "p", name)}\`:${line}: ${key}: CodeArtifact registry URL \`${http}\`: plain http would send the token unencrypted: use https://`,
+      });
+    },
+  );
+
+  it("a plain http CodeArtifact URL in the environment is refused, naming the variable", async () => {
+    const http = corp.replace("https://", "http://");
+    const root = tree({ "p/package.json": "{}" });
+    await expect(
+      discoverRegistries({ cwd: join(root, "p"), env: { npm_config_registry: http }, home: join(root, "h") }),
+    ).rejects.toMatchObject({
+      code: "REGISTRY_URL_INVALID",
+      message: expect.stringContaining(
+        "`npm_config_registry` in the environment: CodeArtifact registry URL `http://",
+      ),
+    });
+  });
+
   it("malformed YAML is an error naming file:line", async () => {
     const root = tree({ "p/.yarnrc.yml": "npmScopes:\n  corp:\n    npmRegistryServer: [unclosed\n" });
     await expect(

@@ -21,10 +21,13 @@ const TOOLS = target("https://tools-444455556666.d.codeartifact.eu-west-1.amazon
 
 describe("tokenEnvironment", () => {
   it("one npm_config_ auth setting per registry, and CODEARTIFACT_AUTH_TOKEN for one domain", () => {
-    const env = tokenEnvironment([
-      { target: CORP_A, token: new Secret("tok-1") },
-      { target: CORP_B, token: "tok-1" },
-    ]);
+    const env = tokenEnvironment(
+      [
+        { target: CORP_A, token: new Secret("tok-1") },
+        { target: CORP_B, token: "tok-1" },
+      ],
+      { tokenReferences: [] },
+    );
     expect(env).toEqual({
       "npm_config_//corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/:_authToken":
         "tok-1",
@@ -34,10 +37,13 @@ describe("tokenEnvironment", () => {
   });
 
   it("no CODEARTIFACT_AUTH_TOKEN when two domains (two tokens) are involved", () => {
-    const env = tokenEnvironment([
-      { target: CORP_A, token: "tok-1" },
-      { target: TOOLS, token: "tok-2" },
-    ]);
+    const env = tokenEnvironment(
+      [
+        { target: CORP_A, token: "tok-1" },
+        { target: TOOLS, token: "tok-2" },
+      ],
+      { tokenReferences: [] },
+    );
     expect(Object.keys(env).sort()).toEqual([
       "npm_config_//corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/:_authToken",
       "npm_config_//tools-444455556666.d.codeartifact.eu-west-1.amazonaws.com/npm/shared/:_authToken",
@@ -46,20 +52,19 @@ describe("tokenEnvironment", () => {
 
   it("yarn's top-level token only when the default registry is one of ours and there is one token", () => {
     const entries = [{ target: CORP_A, token: "tok-1" }];
+    const yarn = (url: string) => ({
+      yarn: { defaultRegistry: { key: "npmRegistryServer", url }, others: [] },
+    });
     expect(tokenEnvironment(entries)).not.toHaveProperty("YARN_NPM_AUTH_TOKEN");
-    expect(
-      tokenEnvironment(entries, { defaultRegistryUrl: "https://registry.npmjs.org/" }),
-    ).not.toHaveProperty("YARN_NPM_AUTH_TOKEN");
-    expect(
-      tokenEnvironment(entries, { defaultRegistryUrl: CORP_A.registryUrl.replace(/\/$/, "") }),
-    ).toMatchObject({
+    expect(tokenEnvironment(entries, yarn("https://registry.npmjs.org/"))).not.toHaveProperty(
+      "YARN_NPM_AUTH_TOKEN",
+    );
+    expect(tokenEnvironment(entries, yarn(CORP_A.registryUrl.replace(/\/$/, "")))).toMatchObject({
       YARN_NPM_AUTH_TOKEN: "tok-1",
       YARN_NPM_ALWAYS_AUTH: "true",
     });
     const two = [...entries, { target: TOOLS, token: "tok-2" }];
-    expect(tokenEnvironment(two, { defaultRegistryUrl: CORP_A.registryUrl })).not.toHaveProperty(
-      "YARN_NPM_AUTH_TOKEN",
-    );
+    expect(tokenEnvironment(two, yarn(CORP_A.registryUrl))).not.toHaveProperty("YARN_NPM_AUTH_TOKEN");
   });
 
   it("refuses a token that cannot travel in the environment, without showing it", () => {
@@ -118,7 +123,9 @@ describe("tokenEnvironment with real clients (no file holds the token)", () => {
     const env = {
       ...home.env,
       ...YARN_ENV,
-      ...tokenEnvironment([{ target: loopback, token: TOKEN }], { defaultRegistryUrl: registry.url }),
+      ...tokenEnvironment([{ target: loopback, token: TOKEN }], {
+        yarn: { defaultRegistry: { key: "npmRegistryServer", url: registry.url }, others: [] },
+      }),
     };
     const without = await runClient("yarn", ["install"], { cwd: dir, env: { ...home.env, ...YARN_ENV } });
     expect(without.status, without.stdout).not.toBe(0);

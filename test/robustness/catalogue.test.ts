@@ -66,9 +66,13 @@ const login =
   () => ["login", "-r", URL, ...extra];
 const loginWith = (url: string) => () => ["login", "-r", url];
 const USAGE_HINT = "(run with --help for usage)";
+/** A registry URL error names the flag it came from. */
+const FLAG = "error: `--registry`:";
 const NOT_CA = (url: string) =>
-  `error: \`${url}\` is not a CodeArtifact URL and no config section maps it: give its coordinates with --domain, --domain-owner, --region and --repository, or add \`registry_url = ${url}\` to a [codeartifact domain="…" account="…" region="…" name="…"] section`;
-const CA = (url: string, problem: string) => `error: CodeArtifact registry URL \`${url}\`: ${problem}`;
+  `${FLAG} \`${url}\` is not a CodeArtifact URL and no config section maps it: give its coordinates with --domain, --domain-owner, --region and --repository, or add \`registry_url = ${url}\` to a [codeartifact domain="…" account="…" region="…" name="…"] section`;
+/** The refusal of a CodeArtifact URL; `FLAG` names where it came from, the default being `--registry`. */
+const CA = (url: string, problem: string, where = FLAG) =>
+  `${where} CodeArtifact registry URL \`${url}\`: ${problem}`;
 const ca = (host: string, path = "/npm/npm-store/") => `https://${host}${path}`;
 const HOST = "corp-111122223333.d.codeartifact.us-east-1.amazonaws.com";
 const DURATION_RULE = "use 0 (expire with the role session) or 900 to 43200 seconds";
@@ -468,7 +472,7 @@ const cases: Case[] = [
     args: loginWith(ca("corp.d.codeartifact.us-east-1.amazonaws.com")),
     status: 1,
     stderr: () => [
-      `error: \`${ca("corp.d.codeartifact.us-east-1.amazonaws.com")}\` names no domain owner: the host must start with DOMAIN-OWNER (e.g. my-domain-111122223333)`,
+      `${FLAG} \`${ca("corp.d.codeartifact.us-east-1.amazonaws.com")}\` names no domain owner: the host must start with DOMAIN-OWNER (e.g. my-domain-111122223333)`,
     ],
   },
   {
@@ -549,17 +553,28 @@ const cases: Case[] = [
   },
   {
     category: "registry URL",
+    name: "plain http (npm would also send the token in clear)",
+    args: loginWith(`http://${HOST}/npm/npm-store/`),
+    status: 1,
+    stderr: () => [
+      CA(`http://${HOST}/npm/npm-store/`, "plain http would send the token unencrypted: use https://"),
+    ],
+  },
+  {
+    category: "registry URL",
     name: "not a URL at all",
     args: loginWith("::::"),
     status: 1,
-    stderr: () => ["error: `::::` is not a registry URL: expected https://host/path/"],
+    stderr: () => [`${FLAG} \`::::\` is not a registry URL: expected https://host/path/`],
   },
   {
     category: "registry URL",
     name: "an ftp URL",
     args: loginWith("ftp://registry.example.com/"),
     status: 1,
-    stderr: () => ["error: `ftp://registry.example.com/` is not a registry URL: expected https://host/path/"],
+    stderr: () => [
+      `${FLAG} \`ftp://registry.example.com/\` is not a registry URL: expected https://host/path/`,
+    ],
   },
   {
     category: "registry URL",
@@ -569,7 +584,7 @@ const cases: Case[] = [
     args: () => ["login"],
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path("project/.npmrc")}\`:2: \`registry\`: ${CA(ca(HOST, "/maven/libs/"), "the path must be /npm/REPOSITORY/ (`/maven/` is not the npm format)").slice("error: ".length)}`,
+      `error: \`${w.path("project/.npmrc")}\`:2: \`registry\`: ${CA(ca(HOST, "/maven/libs/"), "the path must be /npm/REPOSITORY/ (`/maven/` is not the npm format)", "").trim()}`,
     ],
   },
   {
@@ -910,7 +925,7 @@ const cases: Case[] = [
     args: () => ["login"],
     status: 1,
     stderr: () => [
-      `error: \`npm_config_registry\` in the environment: ${CA(ca(HOST, "/npm/x/"), "repository `x` is not valid: it must be 2-100 letters, digits, dots, underscores and hyphens, starting with a letter or digit").slice("error: ".length)}`,
+      `error: \`npm_config_registry\` in the environment: ${CA(ca(HOST, "/npm/x/"), "repository `x` is not valid: it must be 2-100 letters, digits, dots, underscores and hyphens, starting with a letter or digit", "").trim()}`,
     ],
   },
   {

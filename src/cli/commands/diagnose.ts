@@ -15,11 +15,23 @@ import { tokenHelperProblem, tokenValueProblem } from "../../package-managers/cr
 import { parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { findProject, findUserNpmrc } from "../../package-managers/npmrc-locations.js";
+import {
+  findTokenReferences,
+  npmConfigFiles,
+  strayTokenReference,
+  type TokenReference,
+} from "../../package-managers/token-references.js";
 import type { CommandContext } from "../context.js";
 import { oneLine } from "../errors.js";
 import { describeExpiry, tildify } from "../present.js";
 import { describeFailedRun } from "../refresh-record.js";
-import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
+import {
+  chooseRegistries,
+  loadConfig,
+  type RegistryFlags,
+  resolveAll,
+  type Selection,
+} from "../registries.js";
 import { VERSION } from "../version.js";
 
 interface NpmrcFinding {
@@ -122,6 +134,26 @@ function inspectNpmrc(
   return { finding: { file, readBy, exists, lines }, traps };
 }
 
+/** The `${CODEARTIFACT_AUTH_TOKEN}` references npm would expand, or the line saying why they are unknown. */
+function tokenReferences(context: CommandContext): TokenReference[] | string {
+  try {
+    return findTokenReferences(npmConfigFiles(context.cwd, { env: context.env }), context.env);
+  } catch (error) {
+    return `cannot check the .npmrc files for \${CODEARTIFACT_AUTH_TOKEN}: ${oneLine(error)}; \`exec\` will not export it`;
+  }
+}
+
+/** A reference keyed to a host no token is fetched for: `exec` withholds the variable because of it. */
+function strayReferenceTraps(references: TokenReference[] | string, nerfDarts: string[]): string[] {
+  if (typeof references === "string") return [references];
+  return references
+    .filter((r) => strayTokenReference([r], nerfDarts))
+    .map(
+      (r) =>
+        `${r.file}:${r.line}: \`${r.key}\` hands \${CODEARTIFACT_AUTH_TOKEN} to ${r.nerfDart ? `\`${r.nerfDart}\`` : "a place that is not a registry's token setting"}, not a registry the token is for (${nerfDarts.join(", ")}): remove the line; \`exec\` does not export the variable while it is there`,
+    );
+}
+
 function settingsReport(resolved: ResolvedRegistry) {
   return SETTING_DEFINITIONS.filter((d) => resolved.sources[d.key]).map((definition) => {
     const source = resolved.sources[definition.key];
@@ -140,7 +172,11 @@ function settingsReport(resolved: ResolvedRegistry) {
 export async function run(context: CommandContext, flags: RegistryFlags): Promise<number> {
   const { out, env } = context;
   const now = new Date();
-  const selection = await chooseRegistries(context, flags);
+  // A registry URL that cannot be used (plain http, a broken CodeArtifact URL) is reported as found,
+  // with the rest of the report, instead of ending it.
+  const chosen = await chooseRegistries(context, flags).catch((error: unknown) => error as Error);
+  const selection: Selection =
+    chosen instanceof Error ? { config: await loadConfig(context), registries: [], searched: [] } : chosen;
   const keychain = keychainStore();
   const probe = await keychain.backend.probe();
   const committed = await findCommittedTokens({ cwd: context.cwd, env });
@@ -151,15 +187,21 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     ]),
   );
 
-  const resolved = await resolveAll(context, selection, flags, { printWarnings: false }).catch(
-    (error) => error as Error,
-  );
+  const resolved =
+    chosen instanceof Error
+      ? chosen
+      : await resolveAll(context, selection, flags, { printWarnings: false }).catch(
+          (error) => error as Error,
+        );
   const registries = [];
   let failures = 0;
   if (!(resolved instanceof Error)) {
     const files = npmrcFiles(context);
+    const references = tokenReferences(context);
+    const fetchedFor = resolved.map((r) => registryNerfDart(r.target.registryUrl));
     for (const [index, registry] of resolved.entries()) {
       const traps: string[] = [];
+      traps.push(...strayReferenceTraps(references, fetchedFor));
       const npmrc = files.map(({ file, readBy }) => {
         const inspected = inspectNpmrc(file, readBy, registry.target.registryUrl, now);
         traps.push(...inspected.traps);

@@ -1,7 +1,8 @@
 // `exec -- COMMAND ARGS…`: the command gets the tokens in its environment only (no file is written),
 // our stdin/stdout/stderr, the signals we receive, and we exit with its exit code.
 import { spawn } from "node:child_process";
-import { tokenEnvironment } from "../../package-managers/exec-env.js";
+import { basename } from "node:path";
+import { execEnvironment } from "../../package-managers/exec-env.js";
 import type { CommandContext } from "../context.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
 import { EXEC_MARK, fetchTokens } from "../tokens.js";
@@ -19,16 +20,28 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
   const failed = outcomes.find((o) => o.error !== undefined);
   if (failed) throw failed.error;
   const tokens = outcomes.flatMap(({ resolved: r, token }) => (token ? [{ resolved: r, token }] : []));
-  const defaultRegistry = selection.registries.find((r) => r.scope === undefined)?.target.registryUrl;
-  const childEnv = {
+  const planned = await execEnvironment(
+    tokens.map((t) => ({ target: t.resolved.target, token: t.token.token })),
+    { cwd: context.cwd, env: context.env },
+  );
+  // Say why a variable the command may need was left out; yarn's only where yarn is in play.
+  const yarnInPlay = /yarn/i.test(basename(program)) || args.some((a) => /(^|[/\\])yarn/i.test(a));
+  for (const withheld of planned.withheld) {
+    if (withheld.variable !== "YARN_NPM_AUTH_TOKEN" || yarnInPlay || withheld.file) out.warn(withheld.reason);
+  }
+  const childEnv: NodeJS.ProcessEnv = {
     ...context.env,
-    ...tokenEnvironment(
-      tokens.map((t) => ({ target: t.resolved.target, token: t.token.token })),
-      defaultRegistry ? { defaultRegistryUrl: defaultRegistry } : {},
-    ),
+    ...planned.env,
     // A nested `codeartifact-login` (a preinstall hook) then checks without writing the token to disk.
     [EXEC_MARK]: "1",
   };
+  // A withheld variable must not reach the command from our own environment either (when it holds
+  // the token, for yarn's, which the user may have set for a registry of their own).
+  const fetched = new Set(tokens.map((t) => t.token.token.reveal()));
+  for (const { variable } of planned.withheld) {
+    if (variable === "CODEARTIFACT_AUTH_TOKEN" || fetched.has(childEnv[variable] ?? ""))
+      delete childEnv[variable];
+  }
   out.debug(
     `running ${program} with tokens for ${tokens.map((t) => t.resolved.target.registryUrl).join(", ")}`,
   );
