@@ -101,6 +101,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         )
         .option("--yarn", "also write the tokens to ~/.yarnrc.yml for yarn berry")
         .option(
+          "--yarn1",
+          "also write always-auth for yarn 1 (automatic in a project with a v1 yarn.lock or packageManager yarn@1)",
+        )
+        .option(
           "--scope <@scope>",
           "also map this scope to the registry (in --npmrc, or the project's .npmrc)",
           collect,

@@ -33,7 +33,11 @@ export type NpmrcEdit =
   /** Removes `//host/path/:tokenHelper` lines. */
   | { kind: "remove-token-helper"; registryUrl: string }
   /** Removes `registry=URL` (or `@scope:registry=URL`) lines naming this registry, and no other. */
-  | { kind: "remove-registry"; registryUrl: string; scope?: string };
+  | { kind: "remove-registry"; registryUrl: string; scope?: string }
+  /** Sets `//host/path/:always-auth=true`: yarn 1 sends the token for unscoped packages only then. */
+  | { kind: "set-always-auth"; registryUrl: string }
+  /** Removes `//host/path/:always-auth` lines. */
+  | { kind: "remove-always-auth"; registryUrl: string };
 
 /** One line the plan adds, replaces or removes, with secret values shown as `[redacted]`. */
 export interface NpmrcChange {
@@ -183,6 +187,10 @@ function describeEdit(edit: NpmrcEdit): Owned {
         only: (existing) => typeof existing === "string" && sameRegistry(existing, url),
       };
     }
+    case "set-always-auth":
+      return { key: `${registryNerfDart(edit.registryUrl)}:always-auth`, value: "true" };
+    case "remove-always-auth":
+      return { key: `${registryNerfDart(edit.registryUrl)}:always-auth` };
   }
 }
 
