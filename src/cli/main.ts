@@ -196,7 +196,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         .option("--remove", "remove the helpers instead")
         .option(
           "--npmrc <path>",
-          "where the tokenHelper lines go (default: the user .npmrc; pnpm 11+ also reads ~/.config/pnpm/auth.ini, which npm does not)",
+          "where the tokenHelper lines go (default: pnpm's own auth.ini for pnpm 11.13+, else the user .npmrc)",
+        )
+        .option(
+          "--pnpm-version <version>",
+          "the pnpm that will read the helpers (default: `pnpm --version` on PATH)",
         )
         .option("--force", "write even into a user .npmrc that git tracks"),
       "codeartifact-login setup pnpm",

@@ -7,7 +7,7 @@
 // A full run records what it measured in test/e2e/matrix-results.json; README's "Which way for which
 // package manager" table is generated from that file (scripts/matrix-table.ts) and test/readme.test.ts
 // fails when they disagree. Run one cell while developing: `npx vitest run test/e2e/matrix.test.ts -t "yarn 1: exec"`.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -165,6 +165,11 @@ for (const client of MATRIX_CLIENTS) {
       const since = mark();
       const login = await cli(user, loginArgs(client));
       expect(login.status, login.stderr).toBe(0);
+      // always-auth (which npm 11+ warn about) only for yarn 1, detected from its lockfile.
+      const npmrc = readFileSync(join(user.home, ".npmrc"), "utf8");
+      expect(npmrc.includes(":always-auth=true"), "always-auth in ~/.npmrc").toBe(
+        clientFamily(client) === "yarn1",
+      );
       const result = await install(user);
       expect(result.status, result.stdout + result.stderr).toBe(0);
       await expectInstalled(user, since, result.stdout + result.stderr);
@@ -177,9 +182,28 @@ for (const client of MATRIX_CLIENTS) {
         const user = newUser(setup, CACHE_NONE);
         user.writeConfig();
         writeProject(user, client);
+        // `setup pnpm` asks the pnpm on PATH for its version: this client, behind a `pnpm` shim.
+        const bin = join(user.home, "bin");
+        mkdirSync(bin);
+        const quoted = clientCommand(client)
+          .map((part) => `'${part}'`)
+          .join(" ");
+        writeFileSync(join(bin, "pnpm"), `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
         const since = mark();
-        const helper = await cli(user, ["setup", "pnpm"]);
+        const helper = await cli(user, ["setup", "pnpm"], { PATH: `${bin}:${user.env.PATH}` });
         expect(helper.status, helper.stderr).toBe(0);
+        // pnpm 11.13+ read the helper from their own auth.ini, which npm does not read; older ones only
+        // from ~/.npmrc. No warning but the one npm 11/12 earn for ~/.npmrc.
+        const authIni = join(user.home, ".config", "pnpm", "auth.ini");
+        const inAuthIni = existsSync(authIni) && readFileSync(authIni, "utf8").includes(":tokenHelper=");
+        const npmrc = join(user.home, ".npmrc");
+        const inNpmrc = existsSync(npmrc) && readFileSync(npmrc, "utf8").includes(":tokenHelper=");
+        const modern = results[client]?.version.localeCompare("11.13", undefined, { numeric: true }) === 1;
+        expect({ inAuthIni, inNpmrc }).toEqual({ inAuthIni: modern, inNpmrc: !modern });
+        const warnings = helper.stderr.split("\n").filter((line) => line.startsWith("warning:"));
+        expect(warnings).toEqual(
+          modern ? [] : [expect.stringContaining('Unknown user config "tokenHelper"')],
+        );
         const result = await install(user);
         expect(result.status, result.stdout + result.stderr).toBe(0);
         await expectInstalled(user, since, result.stdout + result.stderr);
