@@ -258,7 +258,11 @@ export function planNpmrcEdits(
   const notices: string[] = [];
   const where = options.file ? `\`${options.file}\`` : "the .npmrc";
 
-  for (const owned of edits.map(describeEdit)) {
+  const described = edits.map(describeEdit);
+  // A key another edit of the same plan sets is no conflict (yarn 1's always-auth next to its token).
+  const setKeys = new Set(described.filter((o) => o.value !== undefined).map((o) => o.key));
+  for (const edit of described) {
+    const owned = { ...edit, conflicts: edit.conflicts?.filter((key) => !setKeys.has(key)) };
     const { found, topLevelEnd } = locate(lines, new Set([owned.key, ...(owned.conflicts ?? [])]));
     const matches = (found.get(owned.key) ?? []).filter((match) => !owned.only || owned.only(match.value));
     if (owned.secret && matches.some((match) => match.rawValue?.includes("${"))) {

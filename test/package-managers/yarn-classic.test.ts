@@ -67,6 +67,17 @@ describe("the always-auth edits", () => {
     const removed = planNpmrcEdits(added.text, [{ kind: "remove-always-auth", registryUrl }]);
     expect(removed.text).toBe("# mine\n");
   });
+
+  it("a login that sets the token and always-auth together keeps always-auth (a token alone drops it, as npm does), and a second login changes nothing", () => {
+    const edits = [
+      { kind: "set-token" as const, registryUrl, token: "t0ken" },
+      { kind: "set-always-auth" as const, registryUrl },
+    ];
+    const first = planNpmrcEdits(`${key}=true\n`, edits);
+    expect(first.text).toBe(`${key}=true\n${key.replace(":always-auth", ":_authToken")}=t0ken\n`);
+    expect(planNpmrcEdits(first.text, edits).changed).toBe(false);
+    expect(planNpmrcEdits(first.text, [edits[0] as (typeof edits)[0]]).text).not.toContain("always-auth");
+  });
 });
 
 describe("exec's refusals", () => {
