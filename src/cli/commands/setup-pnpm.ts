@@ -18,13 +18,13 @@ interface SetupFlags extends RegistryFlags {
   pnpmVersion?: string;
 }
 
-/** The pnpm on PATH's version, or undefined when there is none (or it does not answer within 10 s). */
+/** The pnpm on PATH's version, or undefined when there is none (or it does not answer within 30 s). */
 function pnpmOnPath(context: CommandContext): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(
       "pnpm",
       ["--version"],
-      { env: context.env, cwd: context.cwd, timeout: 10_000, shell: process.platform === "win32" },
+      { env: context.env, cwd: context.cwd, timeout: 30_000, shell: process.platform === "win32" },
       (error, stdout) => {
         const version = /^\d+\.\d+\.\d+\S*$/m.exec(String(stdout))?.[0];
         resolve(error ? undefined : version);
@@ -74,6 +74,11 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
   const selection = await chooseRegistries(context, flags, { required: true });
   const version = flags.pnpmVersion ?? (flags.npmrc ? undefined : await pnpmOnPath(context));
   const file = flags.npmrc ?? pnpmHelperFile(version, { env }).path;
+  if (version === undefined && !flags.npmrc) {
+    out.info(
+      "no `pnpm --version` answered on PATH: the tokenHelper lines go to the user .npmrc, which every pnpm reads (for pnpm 11.13+, `--pnpm-version VERSION` puts them in pnpm's own auth.ini)",
+    );
+  }
   out.debug(`pnpm ${version ?? "(version unknown)"}: tokenHelper lines go to ${file}`);
   const result = await installPnpmTokenHelpers(
     selection.registries.map((r) => r.target),
