@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { MatrixResults } from "../scripts/matrix-table.js";
 import { SECTION_KEYS, SETTING_DEFINITIONS } from "../src/codeartifact/settings.js";
+import { MATRIX_CLIENTS } from "./support/clients.js";
 import { ROOT, runCli } from "./support/run.js";
 import { isolatedHome } from "./support/tmp.js";
 
@@ -31,5 +33,22 @@ describe("README", () => {
     expect(commands.length).toBeGreaterThan(6);
     for (const command of commands)
       expect(readme).toContain(`codeartifact-login ${command === "login" ? "[login]" : command}`);
+  });
+});
+
+describe("README's matrix table", () => {
+  it("is the table test/e2e/matrix-results.json (what the e2e matrix measured) generates", async () => {
+    const { README_FILE, RESULTS_FILE, renderMatrixTable, tableIn } = await import(
+      "../scripts/matrix-table.js"
+    );
+    const results = JSON.parse(readFileSync(RESULTS_FILE, "utf8")) as MatrixResults;
+    const table = tableIn(readFileSync(README_FILE, "utf8"));
+    expect(table, "README.md lacks the matrix-table markers").toBeDefined();
+    expect(
+      table,
+      "README's table differs from the matrix's results: run `npx tsx scripts/matrix-table.ts`",
+    ).toBe(renderMatrixTable(results));
+    // Every client of the matrix has a column, and every cell a verdict.
+    expect(Object.keys(results.clients)).toEqual([...MATRIX_CLIENTS]);
   });
 });

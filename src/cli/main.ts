@@ -101,6 +101,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         )
         .option("--yarn", "also write the tokens to ~/.yarnrc.yml for yarn berry")
         .option(
+          "--yarn1",
+          "also write always-auth for yarn 1 (automatic in a project with a v1 yarn.lock or packageManager yarn@1)",
+        )
+        .option(
           "--scope <@scope>",
           "also map this scope to the registry (in --npmrc, or the project's .npmrc)",
           collect,
@@ -192,7 +196,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         .option("--remove", "remove the helpers instead")
         .option(
           "--npmrc <path>",
-          "where the tokenHelper lines go (default: the user .npmrc; pnpm 11+ also reads ~/.config/pnpm/auth.ini, which npm does not)",
+          "where the tokenHelper lines go (default: pnpm's own auth.ini for pnpm 11.13+, else the user .npmrc)",
+        )
+        .option(
+          "--pnpm-version <version>",
+          "the pnpm that will read the helpers (default: `pnpm --version` on PATH)",
         )
         .option("--force", "write even into a user .npmrc that git tracks"),
       "codeartifact-login setup pnpm",

@@ -36,7 +36,9 @@ export type PackageManagerErrorCode =
   /** Another process held the file's lock for too long. */
   | "FILE_LOCKED"
   /** Reading or writing a file failed at the operating-system level. */
-  | "FILE_IO";
+  | "FILE_IO"
+  /** `exec` cannot hand this package manager a token through the environment (yarn 1, bun). */
+  | "EXEC_UNSUPPORTED_CLIENT";
 
 /** A token may not be written where git would commit it. */
 export class GitTrackedTargetError extends PackageManagerError {

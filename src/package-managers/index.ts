@@ -54,6 +54,8 @@ export {
   findUserNpmrc,
   type LocationOptions,
   type ProjectLocation,
+  pnpmConfigDir,
+  pnpmHelperFile,
   type UserNpmrc,
   userNpmrcPath,
   userYarnrcPath,

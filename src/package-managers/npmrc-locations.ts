@@ -214,3 +214,44 @@ export function yarnRcFilename(env: Env = process.env): string {
 export function userYarnrcPath(options: LocationOptions = {}): string {
   return join(options.home ?? homedir(), yarnRcFilename(options.env ?? process.env));
 }
+
+/**
+ * pnpm 11+'s global config directory (where its `auth.ini` and `config.yaml` live), as pnpm computes it:
+ * `$XDG_CONFIG_HOME/pnpm`, else `~/Library/Preferences/pnpm` (macOS), `%LOCALAPPDATA%\pnpm\config`
+ * (Windows), `~/.config/pnpm` (elsewhere).
+ */
+export function pnpmConfigDir(options: LocationOptions & { platform?: NodeJS.Platform } = {}): string {
+  const env = options.env ?? process.env;
+  const home = options.home ?? homedir();
+  const platform = options.platform ?? process.platform;
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, "pnpm");
+  if (platform === "darwin") return join(home, "Library", "Preferences", "pnpm");
+  if (platform === "win32") return join(env.LOCALAPPDATA ?? join(home, "AppData", "Local"), "pnpm", "config");
+  return join(home, ".config", "pnpm");
+}
+
+/** The first pnpm version that accepts a tokenHelper in its global `auth.ini` (read: pnpm's changelog). */
+const AUTH_INI_HELPERS = [11, 13] as const;
+
+/**
+ * Where `setup pnpm` puts the tokenHelper lines for the pnpm `version` that will read them: pnpm's own
+ * `auth.ini` from 11.13 on (npm never reads it, so npm 11/12 do not warn), else the user .npmrc (pnpm 9/10
+ * and 11.0–11.12 honour the line only there). An unknown version gets the user .npmrc, which every pnpm
+ * reads.
+ */
+export function pnpmHelperFile(
+  version: string | undefined,
+  options: LocationOptions & { platform?: NodeJS.Platform } = {},
+): { path: string; kind: "auth.ini" | "user-npmrc" } {
+  const [major, minor] = (version ?? "").split(".").map((part) => Number.parseInt(part, 10));
+  const [wantMajor, wantMinor] = AUTH_INI_HELPERS;
+  const authIni =
+    major !== undefined &&
+    minor !== undefined &&
+    Number.isInteger(major) &&
+    Number.isInteger(minor) &&
+    (major > wantMajor || (major === wantMajor && minor >= wantMinor));
+  return authIni
+    ? { path: join(pnpmConfigDir(options), "auth.ini"), kind: "auth.ini" }
+    : { path: userNpmrcPath(options), kind: "user-npmrc" };
+}

@@ -33,7 +33,11 @@ export type NpmrcEdit =
   /** Removes `//host/path/:tokenHelper` lines. */
   | { kind: "remove-token-helper"; registryUrl: string }
   /** Removes `registry=URL` (or `@scope:registry=URL`) lines naming this registry, and no other. */
-  | { kind: "remove-registry"; registryUrl: string; scope?: string };
+  | { kind: "remove-registry"; registryUrl: string; scope?: string }
+  /** Sets `//host/path/:always-auth=true`: yarn 1 sends the token for unscoped packages only then. */
+  | { kind: "set-always-auth"; registryUrl: string }
+  /** Removes `//host/path/:always-auth` lines. */
+  | { kind: "remove-always-auth"; registryUrl: string };
 
 /** One line the plan adds, replaces or removes, with secret values shown as `[redacted]`. */
 export interface NpmrcChange {
@@ -183,6 +187,10 @@ function describeEdit(edit: NpmrcEdit): Owned {
         only: (existing) => typeof existing === "string" && sameRegistry(existing, url),
       };
     }
+    case "set-always-auth":
+      return { key: `${registryNerfDart(edit.registryUrl)}:always-auth`, value: "true" };
+    case "remove-always-auth":
+      return { key: `${registryNerfDart(edit.registryUrl)}:always-auth` };
   }
 }
 
@@ -250,7 +258,11 @@ export function planNpmrcEdits(
   const notices: string[] = [];
   const where = options.file ? `\`${options.file}\`` : "the .npmrc";
 
-  for (const owned of edits.map(describeEdit)) {
+  const described = edits.map(describeEdit);
+  // A key another edit of the same plan sets is no conflict (yarn 1's always-auth next to its token).
+  const setKeys = new Set(described.filter((o) => o.value !== undefined).map((o) => o.key));
+  for (const edit of described) {
+    const owned = { ...edit, conflicts: edit.conflicts?.filter((key) => !setKeys.has(key)) };
     const { found, topLevelEnd } = locate(lines, new Set([owned.key, ...(owned.conflicts ?? [])]));
     const matches = (found.get(owned.key) ?? []).filter((match) => !owned.only || owned.only(match.value));
     if (owned.secret && matches.some((match) => match.rawValue?.includes("${"))) {

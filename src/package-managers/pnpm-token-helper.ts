@@ -13,7 +13,7 @@ import { RcFileError, TokenHelperConflictError, UnsafeValueError } from "./error
 import { parseNpmrc } from "./ini-text.js";
 import { registryNerfDart } from "./nerf-dart.js";
 import { type ApplyResult, applyNpmrcEdits, helperPathProblem, type NpmrcEdit } from "./npmrc.js";
-import { type LocationOptions, userNpmrcPath } from "./npmrc-locations.js";
+import { type LocationOptions, pnpmConfigDir, userNpmrcPath } from "./npmrc-locations.js";
 import { readConfigText, resolveRealPath } from "./private-file.js";
 
 /** The Node program a helper runs: `node <script> <registryUrl>` must print `Bearer <token>`. */
@@ -227,10 +227,14 @@ export async function installPnpmTokenHelpers(
       `the pnpm token helpers run \`${options.program.script}\`, which lives in ${ephemeral} and can be deleted at any time (pnpm installs then fail until setup runs again): ${REINSTALL}`,
     );
   }
+  // pnpm honours tokenHelper in the user .npmrc (every version) and in its own auth.ini (11.13+); npm reads
+  // only the former, and npm 11/12 warn about the line there.
   const userNpmrc = resolveRealPath(userNpmrcPath(options));
-  if (resolveRealPath(npmrcPath) !== userNpmrc) {
+  const authIni = resolveRealPath(join(pnpmConfigDir({ ...options, platform }), "auth.ini"));
+  const target = resolveRealPath(npmrcPath);
+  if (target !== userNpmrc && target !== authIni) {
     warnings.push(
-      `pnpm reads tokenHelper only from the user config (\`${userNpmrc}\`), not from \`${npmrcPath}\`; pnpm 12 fails on it in a project .npmrc`,
+      `pnpm reads tokenHelper only from the user .npmrc (\`${userNpmrc}\`) or, from 11.13 on, its \`${authIni}\`, not from \`${npmrcPath}\`; pnpm 12 fails on it in a project .npmrc`,
     );
   }
 
@@ -267,9 +271,9 @@ export async function installPnpmTokenHelpers(
     // Lines after files, so pnpm never finds a tokenHelper line without its program.
     npmrc = await applyNpmrcEdits(npmrcPath, edits, applyOptions);
   }
-  if (npmrc.changes.some((change) => change.action === "add")) {
+  if (target === userNpmrc && npmrc.changes.some((change) => change.action === "add")) {
     warnings.push(
-      `npm 11 prints \`Unknown user config "tokenHelper"\` for these lines in \`${npmrcPath}\` on every command; it is harmless, pnpm needs them there`,
+      `npm 11 and 12 print \`Unknown user config "tokenHelper"\` for these lines in \`${npmrcPath}\` on every install; harmless, pnpm before 11.13 reads them only there (pnpm 11.13+ reads its own \`${authIni}\`, which npm does not: \`setup pnpm --pnpm-version VERSION\`)`,
     );
   }
   return { helpers, npmrc, warnings };

@@ -172,7 +172,7 @@ describe("exec", () => {
 describe("setup pnpm", () => {
   it("installs a helper that prints `Bearer <token>` from the cache, then removes it", async () => {
     const box = sandbox();
-    const setup = await box.run(["setup", "pnpm", "--registry", REGISTRY]);
+    const setup = await box.run(["setup", "pnpm", "--registry", REGISTRY, "--pnpm-version", "10.34.9"]);
     expect(setup.status, setup.stderr).toBe(0);
     const line = readFileSync(box.path(".npmrc"), "utf8").trim();
     expect(line).toMatch(
@@ -198,6 +198,29 @@ describe("setup pnpm", () => {
     expect(existsSync(helper)).toBe(false);
   });
 
+  it("for pnpm 11.13+ the lines go to pnpm's auth.ini ($XDG_CONFIG_HOME/pnpm), with no warning; for 11.12 to ~/.npmrc, with npm's", async () => {
+    const box = sandbox();
+    const modern = await box.run(["setup", "pnpm", "--registry", REGISTRY, "--pnpm-version", "11.13.0"]);
+    expect(modern.status, modern.stderr).toBe(0);
+    expect(stderrLines(modern.stderr).filter((l) => l.startsWith("warning:"))).toEqual([]);
+    const authIni = box.path(".config", "pnpm", "auth.ini");
+    expect(readFileSync(authIni, "utf8")).toMatch(/:tokenHelper=\/.+\/pnpm-helpers\/token-[0-9a-f]{16}\n$/);
+    expect(existsSync(box.path(".npmrc"))).toBe(false);
+
+    const older = await box.run(["setup", "pnpm", "--registry", REGISTRY, "--pnpm-version", "11.12.3"]);
+    expect(older.status, older.stderr).toBe(0);
+    expect(stderrLines(older.stderr).filter((l) => l.startsWith("warning:"))).toEqual([
+      expect.stringContaining('npm 11 and 12 print `Unknown user config "tokenHelper"`'),
+    ]);
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toContain(":tokenHelper=");
+
+    // --remove cleans both places.
+    const removed = await box.run(["setup", "pnpm", "--remove"]);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(readFileSync(authIni, "utf8")).toBe("");
+    expect(readFileSync(box.path(".npmrc"), "utf8")).toBe("");
+  });
+
   it("--npmrc puts the lines in another user config file, such as pnpm 11+'s auth.ini", async () => {
     const box = sandbox();
     const authIni = box.path(".config", "pnpm", "auth.ini");
@@ -212,7 +235,7 @@ describe("setup pnpm", () => {
 
   it("the helper fails with one line on stderr and nothing on stdout", async () => {
     const box = sandbox();
-    await box.run(["setup", "pnpm", "--registry", REGISTRY]);
+    await box.run(["setup", "pnpm", "--registry", REGISTRY, "--pnpm-version", "9.15.9"]);
     const helper = readFileSync(box.path(".npmrc"), "utf8").trim().split("=")[1] as string;
     aws().codeartifact.denied.add("AKIAIOSFODNN7EXAMPLE");
     const failed = await run(helper, [], { env: box.env, cwd: box.project });

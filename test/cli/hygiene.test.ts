@@ -19,7 +19,7 @@ describe("no command leaks the token", () => {
       ["login", "--dry-run", "--verbose"],
       ["login", "--refresh", "--yarn", "--verbose"],
       ["exec", "--verbose", "--", process.execPath, "-e", "0"],
-      ["setup", "pnpm", "--verbose"],
+      ["setup", "pnpm", "--verbose", "--pnpm-version", "10.34.9"],
       ["setup", "pnpm", "--json"],
       ["status"],
       ["status", "--json", "--verbose"],

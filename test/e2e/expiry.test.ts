@@ -82,7 +82,7 @@ describe("token expiry (flow 7)", () => {
     const user = newUser(setup);
     user.writeConfig();
     user.writeProject();
-    const helper = await user.cli(["setup", "pnpm"]);
+    const helper = await user.cli(["setup", "pnpm", "--pnpm-version", "10.34.9"]);
     expect(helper.status, helper.stderr).toBe(0);
 
     const install = await user.client("pnpm12", INSTALL.pnpm12);

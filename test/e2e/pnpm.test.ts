@@ -31,7 +31,7 @@ describe.skipIf(skip !== undefined)("pnpm with `setup pnpm` token helpers (flow 
       forgetDownloads(user);
     }
 
-    const helper = await user.cli(["setup", "pnpm"]);
+    const helper = await user.cli(["setup", "pnpm", "--pnpm-version", "10.34.9"]);
     expect(helper.status, helper.stderr).toBe(0);
     const npmrc = readFileSync(join(user.home, ".npmrc"), "utf8");
     const nerf = setup.registryUrl.replace(/^http:/, "");
@@ -68,7 +68,7 @@ describe.skipIf(skip !== undefined)("pnpm with `setup pnpm` token helpers (flow 
     const user = newUser(setup, await keychain());
     user.writeConfig();
     user.writeProject();
-    const helper = await user.cli(["setup", "pnpm"]);
+    const helper = await user.cli(["setup", "pnpm", "--pnpm-version", "10.34.9"]);
     expect(helper.status, helper.stderr).toBe(0);
     // Move the line from ~/.npmrc to pnpm's auth.ini, which npm does not read.
     const line = readFileSync(join(user.home, ".npmrc"), "utf8")

@@ -104,6 +104,8 @@ const edit: fc.Arbitrary<NpmrcEdit> = fc.oneof(
     helperPath: fc.constant(HELPER),
   }),
   fc.record({ kind: fc.constant("remove-token-helper" as const), registryUrl: registry }),
+  fc.record({ kind: fc.constant("set-always-auth" as const), registryUrl: registry }),
+  fc.record({ kind: fc.constant("remove-always-auth" as const), registryUrl: registry }),
   fc.record({
     kind: fc.constant("set-registry" as const),
     registryUrl: registry,
@@ -128,6 +130,9 @@ function ownedKeys(e: NpmrcEdit): string[] {
     case "set-token-helper":
     case "remove-token-helper":
       return [`${dart}:tokenHelper`];
+    case "set-always-auth":
+    case "remove-always-auth":
+      return [`${dart}:always-auth`];
     case "set-registry":
     case "remove-registry":
       return [e.scope === undefined ? "registry" : `@${e.scope.replace(/^@/, "")}:registry`];

@@ -144,8 +144,11 @@ describe("secret hygiene: every command and error path with a known token", () =
         args: ["exec", "-r", URL, "-r", OTHER, "--verbose", "--", "node", "-e", node],
       },
       { label: "exec -- sh -c", args: ["exec", "-r", URL, "--", "sh", "-c", "env | cut -d= -f1 | sort"] },
-      { label: "setup pnpm", args: ["setup", "pnpm", "-r", URL] },
-      { label: "setup pnpm --json", args: ["setup", "pnpm", "-r", URL, "--json"] },
+      { label: "setup pnpm", args: ["setup", "pnpm", "-r", URL, "--pnpm-version", "10.34.9"] },
+      {
+        label: "setup pnpm --json",
+        args: ["setup", "pnpm", "-r", URL, "--json", "--pnpm-version", "10.34.9"],
+      },
       { label: "status", args: ["status", "-r", URL] },
       { label: "status --json --verbose", args: ["status", "-r", URL, "--json", "--verbose"] },
       { label: "diagnose", args: ["diagnose", "-r", URL] },
@@ -340,7 +343,7 @@ describe("secret hygiene: every command and error path with a known token", () =
 describe("the pnpm token helper and exec through sh", () => {
   it("the helper prints `Bearer <token>` on stdout and nothing else anywhere", async () => {
     const w = makeWorld(aws);
-    const setup = await w.cli(["setup", "pnpm", "-r", URL, "--json"]);
+    const setup = await w.cli(["setup", "pnpm", "-r", URL, "--json", "--pnpm-version", "10.34.9"]);
     expect(setup.status, setup.stderr).toBe(0);
     const helper = JSON.parse(setup.stdout).helpers[0].helperPath as string;
     expect(lstatSync(helper).mode & 0o777).toBe(0o700);
@@ -383,7 +386,7 @@ describe("the pnpm token helper and exec through sh", () => {
     const w = makeWorld(aws);
     gitRepo(w, w.path("project", "app"), { ".npmrc": "fund=false\n" });
     const before = readFileSync(w.path("project", "app", ".npmrc"), "utf8");
-    const result = await w.cli(["setup", "pnpm", "-r", URL], {
+    const result = await w.cli(["setup", "pnpm", "-r", URL, "--pnpm-version", "10.34.9"], {
       env: { NPM_CONFIG_USERCONFIG: w.path("project", "app", ".npmrc") },
     });
     expect(result.status).toBe(1);

@@ -22,7 +22,15 @@ export interface RunOptions {
   /** Run as this user and group (tests that need file modes to bite while running as root). */
   uid?: number;
   gid?: number;
+  /** The Node binary for {@link runNode} and {@link runCli}. Default: `CAK_TEST_NODE`, else this Node. */
+  node?: string;
 }
+
+/**
+ * The Node that runs the built CLI and fixtures: `CAK_TEST_NODE` when set (`.ci/run` runs the CLI tests
+ * again on Node 22 and 24 this way), else the Node running the tests.
+ */
+export const TEST_NODE = process.env.CAK_TEST_NODE || process.execPath;
 
 /** Runs a program to completion and collects its output. Never rejects for a non-zero exit. */
 export function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
@@ -56,7 +64,7 @@ export function run(command: string, args: string[], options: RunOptions): Promi
 
 /** Runs a Node script with this Node. */
 export function runNode(script: string, args: string[], options: RunOptions): Promise<RunResult> {
-  return run(process.execPath, [script, ...args], options);
+  return run(options.node ?? TEST_NODE, [script, ...args], options);
 }
 
 /** Runs the built CLI (`npm test` builds dist/ first). */

@@ -13,6 +13,9 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
   const { out } = context;
   const [program, ...args] = command;
   if (!program) throw new Error("exec needs a command: codeartifact-login exec -- npm ci");
+  // Refused before any token is fetched: the command would only fail with a 401.
+  const { assertExecServes } = await import("../../package-managers/exec-client.js");
+  assertExecServes(command, { cwd: context.cwd, env: context.env });
   const selection = await chooseRegistries(context, flags, { required: true });
   const resolved = await resolveAll(context, selection, flags);
   const outcomes = await fetchTokens(context, resolved);

@@ -12,6 +12,7 @@ import { EXEC_MARK, fetchTokens, type TokenOutcome } from "../tokens.js";
 interface LoginFlags extends RegistryFlags {
   npmrc?: string;
   yarn?: boolean;
+  yarn1?: boolean;
   scope?: string[];
   defaultRegistry?: boolean;
   dryRun?: boolean;
@@ -80,6 +81,15 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
     if (flags.defaultRegistry)
       edits.push({ kind: "set-registry", registryUrl: only.resolved.target.registryUrl });
   }
+  // yarn 1 sends tokens for unscoped packages only with `always-auth`, which npm 11+ warn about: only
+  // for a yarn 1 project, or when asked.
+  const yarn1 = flags.yarn1
+    ? "`--yarn1`"
+    : (await import("../../package-managers/yarn-classic.js")).yarnClassicEvidence(context.cwd, { env });
+  if (yarn1) {
+    for (const o of succeeded)
+      edits.push({ kind: "set-always-auth", registryUrl: o.resolved.target.registryUrl });
+  }
   const editOptions = {
     ...(flags.force ? { force: true } : {}),
     onNotice: (m: string) => out.info(m),
@@ -141,6 +151,12 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
       written += `, ${describeFileChange(yarn.realFile, yarn.changed, flags.dryRun, env)}`;
       if (flags.dryRun) printChanges(out, yarn.realFile, yarn.changes, env);
     }
+  }
+
+  if (yarn1 && edits.length > 0) {
+    out.info(
+      `for yarn 1 (${yarn1}): \`always-auth=true\` set for ${succeeded.length === 1 ? "the registry" : "each registry"} (npm 11 and later warn \`Unknown user config "always-auth"\` about it)`,
+    );
   }
 
   const { findCommittedTokens } = await import("../../package-managers/committed-tokens.js");

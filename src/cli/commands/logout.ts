@@ -72,6 +72,8 @@ export async function run(context: CommandContext, flags: LogoutFlags): Promise<
   );
   const edits: NpmrcEdit[] = [
     ...urls.map((registryUrl) => ({ kind: "remove-token" as const, registryUrl })),
+    // yarn 1's always-auth goes with the token: without one it means nothing.
+    ...urls.map((registryUrl) => ({ kind: "remove-always-auth" as const, registryUrl })),
     ...takenBack.map((r) => ({
       kind: "remove-registry" as const,
       registryUrl: r.registryUrl,

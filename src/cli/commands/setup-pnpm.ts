@@ -1,7 +1,11 @@
 // `setup pnpm`: pnpm asks a small program for the token on each install, so no token sits on disk.
-// The helpers go in the user .npmrc (pnpm honours tokenHelper only there) and run our helper entry.
+// The lines go where the pnpm that reads them honours them and npm does not complain when it can: pnpm's
+// own auth.ini from 11.13 on, else the user .npmrc (the version comes from `pnpm --version` on PATH, or
+// --pnpm-version). The helpers run our helper entry.
+import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pnpmConfigDir, pnpmHelperFile } from "../../package-managers/npmrc-locations.js";
 import { installPnpmTokenHelpers, removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
 import type { CommandContext } from "../context.js";
 import { tildify } from "../present.js";
@@ -11,6 +15,22 @@ interface SetupFlags extends RegistryFlags {
   remove?: boolean;
   force?: boolean;
   npmrc?: string;
+  pnpmVersion?: string;
+}
+
+/** The pnpm on PATH's version, or undefined when there is none (or it does not answer within 30 s). */
+function pnpmOnPath(context: CommandContext): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      "pnpm",
+      ["--version"],
+      { env: context.env, cwd: context.cwd, timeout: 30_000, shell: process.platform === "win32" },
+      (error, stdout) => {
+        const version = /^\d+\.\d+\.\d+\S*$/m.exec(String(stdout))?.[0];
+        resolve(error ? undefined : version);
+      },
+    );
+  });
 }
 
 /** The built helper entry, next to this chunk's parent (dist/pnpm-token-helper.cjs). */
@@ -27,27 +47,39 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
     const urls = flags.registry?.length
       ? (await chooseRegistries(context, flags)).registries.map((r) => r.target.registryUrl)
       : ("all" as const);
-    const result = await removePnpmTokenHelpers(urls, {
-      env,
-      onNotice: notice,
-      ...(flags.force ? { force: true } : {}),
-      ...(flags.npmrc ? { npmrcPath: flags.npmrc } : {}),
-    });
-    for (const warning of result.warnings) out.warn(warning);
-    if (out.json)
-      out.result({
-        removed: result.removed,
-        npmrc: { path: result.npmrc.realFile, changed: result.npmrc.changed },
+    // Both places setup may have used, unless told which file.
+    const files = flags.npmrc ? [flags.npmrc] : [undefined, join(pnpmConfigDir({ env }), "auth.ini")];
+    const removed: { registryUrl: string }[] = [];
+    const edited: { path: string; changed: boolean }[] = [];
+    for (const file of files) {
+      const result = await removePnpmTokenHelpers(urls, {
+        env,
+        onNotice: notice,
+        ...(flags.force ? { force: true } : {}),
+        ...(file ? { npmrcPath: file } : {}),
       });
-    else if (result.removed.length === 0) out.info("no pnpm token helpers of codeartifact-keyring to remove");
+      for (const warning of result.warnings) out.warn(warning);
+      removed.push(...result.removed);
+      edited.push({ path: result.npmrc.realFile, changed: result.npmrc.changed });
+    }
+    if (out.json) out.result({ removed, npmrc: edited[0], files: edited });
+    else if (removed.length === 0) out.info("no pnpm token helpers of codeartifact-keyring to remove");
     else {
-      for (const helper of result.removed)
+      for (const helper of removed)
         out.info(`${out.color.ok("✔")} removed the pnpm token helper for ${helper.registryUrl}`);
-      out.info(`${tildify(result.npmrc.realFile, env)} ${result.npmrc.changed ? "updated" : "unchanged"}`);
+      for (const file of edited.filter((f) => f.changed)) out.info(`${tildify(file.path, env)} updated`);
     }
     return 0;
   }
   const selection = await chooseRegistries(context, flags, { required: true });
+  const version = flags.pnpmVersion ?? (flags.npmrc ? undefined : await pnpmOnPath(context));
+  const file = flags.npmrc ?? pnpmHelperFile(version, { env }).path;
+  if (version === undefined && !flags.npmrc) {
+    out.info(
+      "no `pnpm --version` answered on PATH: the tokenHelper lines go to the user .npmrc, which every pnpm reads (for pnpm 11.13+, `--pnpm-version VERSION` puts them in pnpm's own auth.ini)",
+    );
+  }
+  out.debug(`pnpm ${version ?? "(version unknown)"}: tokenHelper lines go to ${file}`);
   const result = await installPnpmTokenHelpers(
     selection.registries.map((r) => r.target),
     {
@@ -55,7 +87,7 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
       program: { node: process.execPath, script: helperScript() },
       onNotice: notice,
       ...(flags.force ? { force: true } : {}),
-      ...(flags.npmrc ? { npmrcPath: flags.npmrc } : {}),
+      npmrcPath: file,
     },
   );
   for (const warning of result.warnings) out.warn(warning);

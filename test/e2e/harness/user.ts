@@ -3,7 +3,7 @@
 // coordinates, and helpers to run our CLI and the real package managers with that environment.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Client, clientCommand } from "../../support/clients.js";
+import { type Client, clientCommand, clientPath } from "../../support/clients.js";
 import { type RunResult, run, runCli } from "../../support/run.js";
 import { isolatedHome, makeTempDir } from "../../support/tmp.js";
 import { COORDINATES, type E2eSetup, PACKAGES, type SCOPED } from "./index.js";
@@ -17,6 +17,16 @@ export const INSTALL: Record<Client, string[]> = {
   // pnpm 11+ refuse packages published less than a day ago unless told otherwise.
   pnpm12: ["install", "--config.minimum-release-age=0"],
   yarn: ["install"],
+  "npm 10": ["install", "--no-audit", "--no-fund"],
+  "npm 11": ["install", "--no-audit", "--no-fund"],
+  "npm 12": ["install", "--no-audit", "--no-fund"],
+  "pnpm 9": ["install"],
+  "pnpm 10": ["install"],
+  "pnpm 11": ["install", "--config.minimum-release-age=0"],
+  "pnpm 12": ["install", "--config.minimum-release-age=0"],
+  "yarn 1": ["install", "--non-interactive", "--no-progress"],
+  "yarn 4": ["install"],
+  bun: ["install"],
 };
 
 export interface User {
@@ -47,6 +57,8 @@ export interface ProjectOptions {
 
 export interface RunMore {
   env?: Record<string, string>;
+  /** The Node that runs our CLI (cli() only). */
+  node?: string;
   cwd?: string;
   timeoutMs?: number;
 }
@@ -143,11 +155,13 @@ export function newUser(
         env: { ...env, ...options.env },
         cwd: options.cwd ?? project,
         timeoutMs: options.timeoutMs ?? 60_000,
+        ...(options.node ? { node: options.node } : {}),
       }),
     client(client, args, options = {}) {
       const [command, ...prefix] = clientCommand(client);
+      const merged = { ...env, ...options.env };
       return run(command as string, [...prefix, ...args], {
-        env: { ...env, ...options.env },
+        env: { ...merged, PATH: clientPath(client, merged.PATH ?? "") },
         cwd: options.cwd ?? project,
         timeoutMs: options.timeoutMs ?? 180_000,
       });

@@ -31,6 +31,9 @@ export function forgetDownloads(user: User): void {
     join(user.home, ".npm"),
     join(user.home, ".local", "share", "pnpm"),
     join(user.home, ".cache", "pnpm"),
+    join(user.home, ".cache", "yarn"),
+    join(user.home, ".bun"),
+    join(user.home, ".cache", ".bun"),
   ]) {
     rmSync(dir, { recursive: true, force: true });
   }
