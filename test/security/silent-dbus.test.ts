@@ -1,5 +1,5 @@
 // A D-Bus address that accepts connections and never answers (a stale forwarded bus, a hung keyring)
-// must not hang `token` or the pnpm helper: the keychain has a deadline; `auto` falls back to the file
+// must not hang `token` or the pnpm helper: the session bus must answer within 1.5 s; `auto` falls back to the file
 // store with one notice, `keychain` fails with the hint. The bus is a loopback unix socket that
 // accepts and stays silent.
 import { createServer, type Server, type Socket } from "node:net";
@@ -48,7 +48,7 @@ describe.skipIf(skip)("a D-Bus session bus that never answers", () => {
       /caching tokens in .* \(files readable only by you\); no OS keychain: the D-Bus session bus \(unix:path=.*\) did not answer within 1\.5 s$/,
     );
     expect(cacheFiles(w)).toHaveLength(1);
-    // A deadline of 2 s (plus start-up), not libdbus's 25 s per call.
+    // The bus check's 1.5 s (plus start-up), not libdbus's 25 s per call.
     expect(seconds).toBeLessThan(20);
 
     const pnpm = await runNode(join(ROOT, "dist", "pnpm-token-helper.cjs"), [URL], {

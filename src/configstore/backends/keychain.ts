@@ -23,9 +23,9 @@ export interface KeychainOptions {
   /** Linux store; pinned to the Secret Service by default. */
   linuxStore?: "secret-service" | "keyutils";
   /**
-   * Milliseconds one keychain operation may take: 2000 on Linux (a D-Bus call to a bus that accepts
-   * and never answers otherwise blocks for libdbus's 25 s per call), 5000 elsewhere (where the OS may
-   * show an access prompt).
+   * Milliseconds one keychain operation may take. Default 10000: a busy keyring (32 processes at
+   * once) can take seconds, so this only stops a daemon that hangs, well before libdbus gives up
+   * (25 s per call). A bus that never answers at all is found first, in 1.5 s (`silentSessionBus`).
    */
   timeoutMs?: number;
   platform?: NodeJS.Platform;
@@ -142,6 +142,8 @@ function busSocket(address: string): { path: string } | { host: string; port: nu
 }
 
 const busChecks = new Map<string, Promise<string | undefined>>();
+/** How long the session bus has to answer D-Bus's authentication: a live one answers in milliseconds. */
+const BUS_DEADLINE_MS = 1500;
 
 /**
  * Why the session bus cannot be used, found without the binding: the binding connects to the bus
@@ -213,10 +215,10 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
   const platform = options.platform ?? process.platform;
   const store = options.linuxStore ?? "secret-service";
   const entryOptions = platform === "linux" ? { linux: { store } } : undefined;
-  const timeoutMs = options.timeoutMs ?? (platform === "linux" ? 2000 : 5000);
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const location = locationOf(platform, store);
   // Inside an operation's deadline, so a silent bus is reported as such rather than as a slow call.
-  const busDeadlineMs = Math.round(timeoutMs * 0.75);
+  const busDeadlineMs = Math.min(BUS_DEADLINE_MS, Math.round(timeoutMs * 0.75));
   const bounded = <T>(call: (signal: AbortSignal) => Promise<T>) => withDeadline(call, timeoutMs, location);
   const probeKey = `${options.service}\0${store}`;
 
