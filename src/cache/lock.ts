@@ -4,6 +4,7 @@
 // a legitimate fetch takes.
 import { join } from "node:path";
 import { ensurePrivateDir } from "../configstore/files.js";
+import { removeFutureLock } from "../configstore/lock-clock.js";
 import { keyDigest } from "./entry.js";
 import { CacheDirError } from "./errors.js";
 import { locksDir } from "./paths.js";
@@ -51,6 +52,7 @@ export async function withKeyLock<T>(
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
   let release: (() => Promise<void>) | undefined;
+  removeFutureLock(path, staleMs);
   try {
     release = await lockfile.lock(path, {
       realpath: false,

@@ -3,6 +3,7 @@
 // else; any failure is one line on stderr and exit 1. A cache hit loads no AWS SDK and no CLI code.
 import { getTokenForRegistry } from "../cache/token.js";
 import { resolveRegistry } from "../codeartifact/resolve.js";
+import { exitIfKeychainHung } from "./exit.js";
 
 const say = (message: string) =>
   process.stderr.write(`codeartifact-keyring (pnpm token helper): ${message}\n`);
@@ -24,6 +25,8 @@ async function main(registry: string | undefined): Promise<number> {
   }
 }
 
-main(process.argv[2]).then((code) => {
-  process.exitCode = code;
-});
+main(process.argv[2])
+  .then(exitIfKeychainHung)
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -3,6 +3,7 @@
 // behave the same by construction.
 import type { CommandContext } from "./context.js";
 import { reportError } from "./errors.js";
+import { exitIfKeychainHung } from "./exit.js";
 import { createOutput } from "./output.js";
 
 /** What every command module exports. */
@@ -43,9 +44,11 @@ export async function runCommand(
     cwd: process.cwd(),
     ...(typeof options.config === "string" ? { configPath: options.config } : {}),
   };
+  let code: number;
   try {
-    return await (await load())(context, options, args, name);
+    code = await (await load())(context, options, args, name);
   } catch (error) {
-    return reportError(error, out);
+    code = reportError(error, out);
   }
+  return exitIfKeychainHung(code);
 }

@@ -52,15 +52,20 @@ export function checkCoordinates(parts: Partial<Record<Part, string>>): string |
   return undefined;
 }
 
-// Host forms, partitions included. The `.d.` form is the standard one; `on.aws` is dual-stack.
-const STANDARD_HOST =
-  /^(?<domainOwner>[^.]+)\.d\.codeartifact\.(?<region>[^.]+)\.(?:amazonaws\.com|amazonaws\.com\.cn)$/;
+// Host forms, derived from one list of partition DNS suffixes so that every form (standard, VPC
+// endpoint, the "is this CodeArtifact at all" test) knows every partition. GovCloud shares
+// amazonaws.com; China is amazonaws.com.cn. The `.d.` form is the standard one; `on.aws` is dual-stack.
+const PARTITION_SUFFIXES = ["amazonaws.com", "amazonaws.com.cn"] as const;
+const PARTITION = `(?:${PARTITION_SUFFIXES.map((suffix) => suffix.replaceAll(".", "\\.")).join("|")})`;
+const STANDARD_HOST = new RegExp(
+  `^(?<domainOwner>[^.]+)\\.d\\.codeartifact\\.(?<region>[^.]+)\\.${PARTITION}$`,
+);
 const DUALSTACK_HOST = /^(?<domainOwner>[^.]+)\.codeartifact\.(?<region>[^.]+)\.on\.aws$/;
-const VPCE_HOST =
-  /^vpce-[a-z0-9-]+\.d\.codeartifact\.(?<region>[^.]+)\.vpce\.(?:amazonaws\.com|amazonaws\.com\.cn)$/;
+const VPCE_HOST = new RegExp(`^vpce-[a-z0-9-]+\\.d\\.codeartifact\\.(?<region>[^.]+)\\.vpce\\.${PARTITION}$`);
 /** Anything under these suffixes claims to be CodeArtifact and must follow its rules. */
-const CODEARTIFACT_SUFFIX =
-  /(?:^|\.)codeartifact\.[^.]+\.(?:amazonaws\.com|amazonaws\.com\.cn|on\.aws|vpce\.amazonaws\.com)$/;
+const CODEARTIFACT_SUFFIX = new RegExp(
+  `(?:^|\\.)codeartifact\\.[^.]+\\.(?:${PARTITION}|on\\.aws|vpce\\.${PARTITION})$`,
+);
 
 function toUrl(input: string): URL | undefined {
   const text = input.trim();

@@ -207,7 +207,7 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   {
     key: "verify",
     property: "verify",
-    description: "TLS verification for the AWS calls: true (default), false, or a CA bundle path.",
+    description: "TLS verification for every AWS call: true (default), false, or a CA bundle path.",
     parse: (value) => {
       // A boolean word, else a CA bundle path (an empty value is not a path: asBool reads it as false).
       try {
@@ -258,7 +258,8 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   {
     key: "timeout",
     property: "timeout",
-    description: "Seconds each attempt of an AWS call may take (up to 3 attempts). Default: 10.",
+    description:
+      "Seconds each attempt of an AWS call (CodeArtifact, STS, SSM) may take in total (up to 3 attempts). Default: 10.",
     parse: (value) => integerIn(value, "use a number of seconds from 1 to 300", (n) => n >= 1 && n <= 300),
   },
   {

@@ -1,9 +1,11 @@
 // The one way this layer rewrites a config file (.npmrc, .yarnrc.yml): resolve symlinks, refuse targets
 // git would commit, lock the real file, re-read it under the lock, write atomically only when the text
 // changes, and keep files that hold secrets at 0600.
+
 import { chmodSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from "../configstore/files.js";
+import { removeFutureLock } from "../configstore/lock-clock.js";
 import { RcFileError } from "./errors.js";
 import { assertNotGitExposed, type GitOptions } from "./git.js";
 
@@ -164,6 +166,7 @@ type Lockfile = typeof import("proper-lockfile");
 
 async function lock(realFile: string, shown: string): Promise<() => Promise<void>> {
   const lockfile = ((await import("proper-lockfile")) as unknown as { default: Lockfile }).default;
+  removeFutureLock(realFile, 10_000);
   try {
     return await lockfile.lock(realFile, {
       // The file may not exist yet; realFile is already the resolved path.

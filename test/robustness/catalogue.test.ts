@@ -945,7 +945,8 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: () => [
-      `error: the token for \`//${HOST}/npm/npm-store/\` contains whitespace, so npm would not read it back as written; it was not saved: check where the token came from`,
+      // Refused where it enters (the token rule), before the .npmrc writer's own whitespace check.
+      "error: npm-store (corp, us-east-1): CODEARTIFACT_AUTH_TOKEN is not a CodeArtifact token (it holds a space at position 4; tokens are letters, digits and `- . _ ~ + /` with `=` only at the end): set it to the token itself, or unset it to fetch one",
     ],
   },
 

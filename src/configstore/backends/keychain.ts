@@ -22,7 +22,11 @@ export interface KeychainOptions {
   service: string;
   /** Linux store; pinned to the Secret Service by default. */
   linuxStore?: "secret-service" | "keyutils";
-  /** Milliseconds one keychain operation may take. Default 5000. */
+  /**
+   * Milliseconds one keychain operation may take. Default 10000: a busy keyring (32 processes at
+   * once) can take seconds, so this only stops a daemon that hangs, well before libdbus gives up
+   * (25 s per call). A bus that never answers at all is found first, in 1.5 s (`silentSessionBus`).
+   */
   timeoutMs?: number;
   platform?: NodeJS.Platform;
 }
@@ -51,6 +55,44 @@ export class KeychainUnavailableError extends ConfigStoreError {
 type Binding = typeof import("@napi-rs/keyring");
 
 const probes = new Map<string, Promise<KeychainProbe>>();
+/** Native keychain calls past their deadline that still run: the binding cannot cancel a blocked one. */
+let hungCalls = 0;
+
+/**
+ * How many keychain calls passed their deadline and are still blocked in the native binding. Each
+ * keeps Node's event loop alive until the OS gives up: a program that is done should exit explicitly.
+ */
+export function hungKeychainCalls(): number {
+  return hungCalls;
+}
+
+/**
+ * Runs a native keychain call with a deadline the binding's own AbortSignal does not give: a call
+ * already blocked in D-Bus ignores the signal, so the caller stops waiting here instead.
+ */
+function withDeadline<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  location: string,
+): Promise<T> {
+  const native = call(AbortSignal.timeout(ms));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      hungCalls += 1;
+      native.then(
+        () => (hungCalls -= 1),
+        () => (hungCalls -= 1),
+      );
+      reject(
+        new KeychainUnavailableError(
+          `the ${location} did not answer within ${ms / 1000} s (a stale or hung D-Bus session or keyring daemon)`,
+        ),
+      );
+    }, ms);
+  });
+  return Promise.race([native, deadline]).finally(() => clearTimeout(timer));
+}
 let binding: Promise<Binding> | undefined;
 
 function loadBinding(): Promise<Binding> {
@@ -80,6 +122,74 @@ function missingSessionBus(platform: NodeJS.Platform, store: string): string | u
   return NO_SESSION_BUS;
 }
 
+/** Where a D-Bus address points: the first `unix:path=`, `unix:abstract=` or `tcp:` entry. */
+function busSocket(address: string): { path: string } | { host: string; port: number } | undefined {
+  for (const entry of address.split(";")) {
+    const [transport, rest = ""] = entry.split(/:(.*)/s);
+    const params = new Map(
+      rest.split(",").map((pair) => {
+        const [key = "", value = ""] = pair.split(/=(.*)/s);
+        return [key, decodeURIComponent(value)] as const;
+      }),
+    );
+    if (transport === "unix" && params.get("path")) return { path: params.get("path") as string };
+    if (transport === "unix" && params.get("abstract")) return { path: `\0${params.get("abstract")}` };
+    if (transport === "tcp" && params.get("port")) {
+      return { host: params.get("host") || "localhost", port: Number(params.get("port")) };
+    }
+  }
+  return undefined;
+}
+
+const busChecks = new Map<string, Promise<string | undefined>>();
+/** How long the session bus has to answer D-Bus's authentication: a live one answers in milliseconds. */
+const BUS_DEADLINE_MS = 1500;
+
+/**
+ * Why the session bus cannot be used, found without the binding: the binding connects to the bus
+ * synchronously, on the main thread, when an entry is made, so a bus that accepts and never answers
+ * (a stale forwarded socket, a hung daemon) would block the process for good. This opens the socket
+ * and starts D-Bus's authentication (`AUTH EXTERNAL`); any answer within the deadline is a live bus.
+ */
+function silentSessionBus(platform: NodeJS.Platform, store: string, ms: number): Promise<string | undefined> {
+  if (platform !== "linux" || store !== "secret-service" || process.platform !== "linux") {
+    return Promise.resolve(undefined);
+  }
+  const { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: runtime } = process.env;
+  const where = address || (runtime ? `unix:path=${join(runtime, "bus")}` : "");
+  const socket = busSocket(where);
+  if (!socket) return Promise.resolve(undefined); // an address form the binding knows better
+  let pending = busChecks.get(where);
+  if (!pending) {
+    pending = import("node:net").then(
+      ({ connect }) =>
+        new Promise<string | undefined>((resolve) => {
+          const connection = connect(socket);
+          const done = (reason: string | undefined) => {
+            clearTimeout(timer);
+            connection.destroy();
+            resolve(reason);
+          };
+          const timer = setTimeout(
+            () => done(`the D-Bus session bus (${where}) did not answer within ${ms / 1000} s`),
+            ms,
+          );
+          connection.on("connect", () => {
+            const uid = String(process.getuid?.() ?? 0);
+            connection.write(`\0AUTH EXTERNAL ${Buffer.from(uid).toString("hex")}\r\n`);
+          });
+          connection.on("data", () => done(undefined));
+          connection.on("error", (error: NodeJS.ErrnoException) =>
+            done(`the D-Bus session bus (${where}) cannot be reached (${error.code ?? error.message})`),
+          );
+          connection.on("close", () => done(`the D-Bus session bus (${where}) closed the connection`));
+        }),
+    );
+    busChecks.set(where, pending);
+  }
+  return pending;
+}
+
 function reasonOf(error: unknown): string {
   const message = String((error as Error)?.message ?? error)
     .split("\n")[0]
@@ -105,28 +215,36 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
   const platform = options.platform ?? process.platform;
   const store = options.linuxStore ?? "secret-service";
   const entryOptions = platform === "linux" ? { linux: { store } } : undefined;
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const location = locationOf(platform, store);
+  // Inside an operation's deadline, so a silent bus is reported as such rather than as a slow call.
+  const busDeadlineMs = Math.min(BUS_DEADLINE_MS, Math.round(timeoutMs * 0.75));
+  const bounded = <T>(call: (signal: AbortSignal) => Promise<T>) => withDeadline(call, timeoutMs, location);
   const probeKey = `${options.service}\0${store}`;
 
   const probe = (): Promise<KeychainProbe> => {
     let pending = probes.get(probeKey);
     if (!pending) {
       pending = (async (): Promise<KeychainProbe> => {
-        const noBus = missingSessionBus(platform, store);
+        const noBus =
+          missingSessionBus(platform, store) ?? (await silentSessionBus(platform, store, busDeadlineMs));
         if (noBus) return { available: false, reason: noBus };
         try {
           const [{ AsyncEntry }, { randomBytes }] = await Promise.all([loadBinding(), import("node:crypto")]);
           const account = `probe-${randomBytes(8).toString("hex")}`;
           const value = randomBytes(16).toString("hex");
           const entry = new AsyncEntry(options.service, account, entryOptions);
-          await entry.setPassword(value, AbortSignal.timeout(timeoutMs));
-          const read = await entry.getPassword(AbortSignal.timeout(timeoutMs));
-          await entry.deletePassword(AbortSignal.timeout(timeoutMs));
+          await bounded((signal) => entry.setPassword(value, signal));
+          const read = await bounded((signal) => entry.getPassword(signal));
+          await bounded((signal) => entry.deletePassword(signal));
           if (read !== value)
             return { available: false, reason: "a value written to the keychain did not read back" };
           return { available: true, store: locationOf(platform, store) };
         } catch (error) {
-          return { available: false, reason: reasonOf(error) };
+          return {
+            available: false,
+            reason: error instanceof KeychainUnavailableError ? error.reason : reasonOf(error),
+          };
         }
       })();
       probes.set(probeKey, pending);
@@ -135,7 +253,8 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
   };
 
   const entry = async (key: string) => {
-    const noBus = missingSessionBus(platform, store);
+    const noBus =
+      missingSessionBus(platform, store) ?? (await silentSessionBus(platform, store, busDeadlineMs));
     if (noBus) throw new KeychainUnavailableError(noBus);
     const { AsyncEntry } = await loadBinding();
     return new AsyncEntry(options.service, key, entryOptions);
@@ -156,27 +275,29 @@ export function fromKeychain(options: KeychainOptions): KeychainBackend {
 
   return {
     name: "keychain",
-    location: locationOf(platform, store),
+    location,
     probe,
     async get(key) {
-      const value = await guard(async () => (await entry(key)).getPassword(AbortSignal.timeout(timeoutMs)));
+      const value = await guard(async () =>
+        bounded(async (signal) => (await entry(key)).getPassword(signal)),
+      );
       if (value !== null) return value; // a value read back proves the keychain works: no probe needed
       const result = await probe();
       if (!result.available) throw new KeychainUnavailableError(result.reason);
       return undefined;
     },
     async set(key, value) {
-      await guard(async () => (await entry(key)).setPassword(value, AbortSignal.timeout(timeoutMs)));
+      await guard(async () => bounded(async (signal) => (await entry(key)).setPassword(value, signal)));
     },
     async delete(key) {
-      return guard(async () => (await entry(key)).deletePassword(AbortSignal.timeout(timeoutMs)));
+      return guard(async () => bounded(async (signal) => (await entry(key)).deletePassword(signal)));
     },
     async list() {
       const result = await probe();
       if (!result.available) throw new KeychainUnavailableError(result.reason);
       const { findCredentialsAsync } = await loadBinding();
       const found = await guard(() =>
-        findCredentialsAsync(options.service, null, AbortSignal.timeout(timeoutMs)),
+        bounded((signal) => findCredentialsAsync(options.service, null, signal)),
       );
       return found
         .filter((c) => !c.account.startsWith("probe-"))

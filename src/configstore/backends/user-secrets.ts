@@ -5,8 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, readFile } from "node:fs/promises";
 import { join, posix, resolve, win32 } from "node:path";
-import { ConfigFileError, ConfigStoreError } from "../errors.js";
+import { BackendError, type BackendOperation, ConfigFileError, ConfigStoreError } from "../errors.js";
 import { ensurePrivateDir, writePrivateFile } from "../files.js";
+import { removeFutureLock } from "../lock-clock.js";
 import { userDirs } from "../paths.js";
 import { Secret } from "../secret.js";
 import { readTextFile, readTextFileIfExists } from "../text-file.js";
@@ -217,6 +218,11 @@ function notInitialised(r: Resolved): ConfigStoreError {
   );
 }
 
+/** A lock not refreshed for this long belongs to a dead process (proper-lockfile's default). */
+const LOCK_STALE_MS = 10_000;
+/** How long a writer waits for another's lock: longer than LOCK_STALE_MS, so a dead holder's lock goes first. */
+const LOCK_WAIT_MS = 15_000;
+
 /**
  * Secrets of one project, kept under the user's config dir (0600 file in a 0700 dir, written
  * atomically), found through the id in the project's `.env`. Without an id every lookup is "not
@@ -235,17 +241,36 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
    * Read-modify-write under a lock file, so two processes setting different keys both win. Writers
    * in this process queue up first, so they do not poll the lock file against each other.
    */
-  const update = <T>(at: Location, change: (secrets: Map<string, string>) => T): Promise<T> => {
+  const update = <T>(
+    at: Location,
+    key: string,
+    operation: BackendOperation,
+    change: (secrets: Map<string, string>) => T,
+  ): Promise<T> => {
     const { file } = at;
     const run = async (): Promise<T> => {
       ensurePrivateDir(at.dir, { tighten: true });
       const { lock } = await import("proper-lockfile");
-      const release = await lock(file, {
-        realpath: false,
-        retries: { retries: 40, minTimeout: 10, maxTimeout: 200 },
-        // Our critical section takes milliseconds; never crash the process over a slow one.
-        onCompromised: () => undefined,
-      });
+      removeFutureLock(file, LOCK_STALE_MS);
+      let release: () => Promise<void>;
+      try {
+        release = await lock(file, {
+          realpath: false,
+          stale: LOCK_STALE_MS,
+          // Waits longer than a dead holder's lock takes to go stale, so a crash never fails a writer.
+          retries: { retries: LOCK_WAIT_MS / 100, factor: 1, minTimeout: 100, maxTimeout: 100 },
+          // Our critical section takes milliseconds; never crash the process over a slow one.
+          onCompromised: () => undefined,
+        });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+        throw new BackendError("user-secrets", key, {
+          operation,
+          reason: `\`${file}\` is locked by another process (\`${file}.lock\`, held for over ${LOCK_WAIT_MS / 1000} s).`,
+          hint: `Try again, or remove \`${file}.lock\` if no other codeartifact-login is running.`,
+          cause: error,
+        });
+      }
       try {
         const secrets = await format.read(file);
         const result = change(secrets);
@@ -284,13 +309,13 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
       const at = await locate(r);
       if (at === undefined) throw notInitialised(r);
       // A key already stored under another spelling (.NET compares ignoring case) keeps its spelling.
-      await update(at, (secrets) => secrets.set(format.keyOf(secrets, key) ?? key, value));
+      await update(at, key, "write", (secrets) => secrets.set(format.keyOf(secrets, key) ?? key, value));
     },
     async delete(key) {
       const at = await locate(r);
       if (at === undefined) return false;
       if (format.keyOf(await format.read(at.file), key) === undefined) return false;
-      return update(at, (secrets) => {
+      return update(at, key, "delete", (secrets) => {
         const stored = format.keyOf(secrets, key);
         return stored !== undefined && secrets.delete(stored);
       });
@@ -306,7 +331,7 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
       const at = await locate(r);
       if (at === undefined) return 0;
       if ((await format.read(at.file)).size === 0) return 0;
-      return update(at, (secrets) => {
+      return update(at, "*", "delete", (secrets) => {
         const count = secrets.size;
         secrets.clear();
         return count;
