@@ -16,6 +16,7 @@ export {
   SECRET_STORE_KINDS,
   type SecretStoreKind,
 } from "./backends/secret-store-formats.js";
+export { fromSecretsManager, type SecretsManagerOptions } from "./backends/secrets-manager.js";
 export { fromSsm, type SsmOptions } from "./backends/ssm.js";
 export {
   fromUserSecrets,

@@ -1,5 +1,5 @@
-// Every backend of the room runs the shared contract, against real files, a real loopback SSM
-// endpoint (the real AWS SDK, SigV4 verified) and real directories.
+// Every backend of the room runs the shared contract, against real files, real loopback SSM and
+// Secrets Manager endpoints (the real AWS SDK, SigV4 verified) and real directories.
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
@@ -7,6 +7,7 @@ import { fromDockerSecrets } from "../../src/configstore/backends/docker-secrets
 import { fromDotenv } from "../../src/configstore/backends/dotenv.js";
 import { fromEnv } from "../../src/configstore/backends/env.js";
 import { fromMemory } from "../../src/configstore/backends/memory.js";
+import { fromSecretsManager } from "../../src/configstore/backends/secrets-manager.js";
 import { fromSsm } from "../../src/configstore/backends/ssm.js";
 import { fromUserSecrets, initUserSecrets } from "../../src/configstore/backends/user-secrets.js";
 import { type FakeAws, startFakeAws, TEST_CREDENTIALS } from "../support/aws/index.js";
@@ -75,5 +76,22 @@ describeBackendContract("ssm (real SDK, loopback endpoint)", () => {
       aws.ssm.set(`${prefix}/${key}`, { value, type: "SecureString", version: 1 });
     },
     supports: { emptySet: false },
+  };
+});
+
+describeBackendContract("secretsmanager (real SDK, loopback endpoint)", () => {
+  prefixCounter += 1;
+  const prefix = `contract/${prefixCounter}`;
+  return {
+    backend: fromSecretsManager({
+      prefix,
+      region: "us-east-1",
+      endpoint: aws.url,
+      credentials: TEST_CREDENTIALS,
+    }),
+    seed: (key, value) => {
+      const now = Date.now() / 1000;
+      aws.secretsManager.set(`${prefix}/${key}`, { value, version: 1, createdAt: now, lastChangedAt: now });
+    },
   };
 });

@@ -3,6 +3,13 @@ import {
   GetAuthorizationTokenCommand,
   GetRepositoryEndpointCommand,
 } from "@aws-sdk/client-codeartifact";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,6 +83,51 @@ describe("loopback AWS endpoint", () => {
     await expect(
       client().send(new GetAuthorizationTokenCommand({ domain: "d1", domainOwner: "111122223333" })),
     ).rejects.toMatchObject({ name: "ThrottlingException", retryAfterSeconds: 1 });
+  });
+
+  it("throttles an operation past its rate per second with ThrottlingException (429 for CodeArtifact)", async () => {
+    aws.throttle("GetAuthorizationToken", 5);
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () =>
+          client().send(new GetAuthorizationTokenCommand({ domain: "d1", domainOwner: "111122223333" })),
+        ),
+      );
+      const refused = results.filter((r) => r.status === "rejected");
+      expect(results.length - refused.length).toBe(5);
+      expect(refused).toHaveLength(3);
+      for (const r of refused) {
+        expect((r as PromiseRejectedResult).reason).toMatchObject({
+          name: "ThrottlingException",
+          $metadata: { httpStatusCode: 429 },
+        });
+      }
+      expect(aws.throttled("GetAuthorizationToken")).toBe(3);
+    } finally {
+      aws.throttle("GetAuthorizationToken", undefined);
+    }
+  });
+
+  it("plays Secrets Manager: CreateSecret, PutSecretValue, GetSecretValue, DescribeSecret", async () => {
+    const sm = new SecretsManagerClient({
+      region: "us-east-1",
+      endpoint: aws.url,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    await sm.send(new CreateSecretCommand({ Name: "fleet/token", SecretString: "one" }));
+    await expect(
+      sm.send(new CreateSecretCommand({ Name: "fleet/token", SecretString: "again" })),
+    ).rejects.toMatchObject({ name: "ResourceExistsException" });
+    await sm.send(new PutSecretValueCommand({ SecretId: "fleet/token", SecretString: "two" }));
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: "fleet/token" }));
+    expect(out).toMatchObject({ Name: "fleet/token", SecretString: "two", VersionId: "v2" });
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: out.ARN }));
+    expect(described.Name).toBe("fleet/token");
+    expect(described.LastChangedDate).toBeInstanceOf(Date);
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: "nope" }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
   });
 
   it("assumes a role whose credentials then sign CodeArtifact calls", async () => {

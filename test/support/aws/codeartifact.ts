@@ -84,6 +84,8 @@ export function createCodeArtifactService(overrides: Partial<CodeArtifactState> 
 
   return {
     signingName: "codeartifact",
+    // restJson1: CodeArtifact's ThrottlingException comes as 429.
+    throttleStatus: 429,
     state,
     formatError,
     operation(request) {

@@ -1,6 +1,7 @@
-// One loopback endpoint playing CodeArtifact, STS and SSM, with a fixed test identity.
+// One loopback endpoint playing CodeArtifact, STS, SSM and Secrets Manager, with a fixed test identity.
 // Point the SDK at it with `AWS_ENDPOINT_URL=<url>` (or the per-service variables).
 import { type CodeArtifactState, createCodeArtifactService } from "./codeartifact.js";
+import { createSecretsManagerService, type StoredSecret } from "./secrets-manager.js";
 import { type AwsEndpoint, startAwsEndpoint } from "./server.js";
 import { createSsmService, type SsmParameter } from "./ssm.js";
 import { createStsService, type StsState } from "./sts.js";
@@ -24,6 +25,7 @@ export interface FakeAws extends AwsEndpoint {
   codeartifact: CodeArtifactState;
   sts: StsState;
   ssm: Map<string, SsmParameter>;
+  secretsManager: Map<string, StoredSecret>;
   /**
    * Environment for a child process or SDK client: endpoint, region and the test keys, with every
    * variable that could pull in this machine's real AWS configuration pointed away.
@@ -34,6 +36,9 @@ export interface FakeAws extends AwsEndpoint {
 export interface FakeAwsOptions {
   codeartifact?: Partial<CodeArtifactState>;
   ssmParameters?: Record<string, string>;
+  secrets?: Record<string, string>;
+  /** Calls per second each operation is allowed before ThrottlingException (`{ GetAuthorizationToken: 40 }`). */
+  throttle?: Record<string, number>;
   port?: number;
 }
 
@@ -42,21 +47,28 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const codeartifact = createCodeArtifactService(options.codeartifact);
   const sts = createStsService((id, credentials) => endpoint?.acceptCredentials(id, credentials));
   const ssm = createSsmService(options.ssmParameters);
+  const secretsManager = createSecretsManagerService(options.secrets);
   endpoint = await startAwsEndpoint({
-    services: [codeartifact, sts, ssm],
+    services: [codeartifact, sts, ssm, secretsManager],
     credentials: {
       [TEST_CREDENTIALS.accessKeyId]: { secretAccessKey: TEST_CREDENTIALS.secretAccessKey },
       [OTHER_CREDENTIALS.accessKeyId]: { secretAccessKey: OTHER_CREDENTIALS.secretAccessKey },
     },
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
+  const throttles = Object.entries(options.throttle ?? {});
+  const applyThrottles = () => {
+    for (const [operation, perSecond] of throttles) endpoint?.throttle(operation, perSecond);
+  };
+  applyThrottles();
   const url = endpoint.url;
   const resetCalls = endpoint.reset;
   const initial = { ...codeartifact.state };
   return Object.assign(endpoint, {
-    /** Faults, calls and every service's state back to how they started. */
+    /** Faults, calls and every service's state back to how they started (throttles as configured). */
     reset() {
       resetCalls();
+      applyThrottles();
       Object.assign(codeartifact.state, initial, { domains: new Set(), denied: new Set(), issued: [] });
       sts.state.assumed.length = 0;
       sts.state.denied.clear();
@@ -65,6 +77,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     codeartifact: codeartifact.state,
     sts: sts.state,
     ssm: ssm.parameters,
+    secretsManager: secretsManager.secrets,
     env: (extra: Record<string, string> = {}) => ({
       AWS_ENDPOINT_URL: url,
       AWS_REGION: "us-east-1",

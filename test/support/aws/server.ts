@@ -46,6 +46,8 @@ export interface AwsService {
   operation(request: AwsRequest): string | undefined;
   handle(operation: string, request: AwsRequest): AwsResponse | Promise<AwsResponse>;
   formatError(error: AwsErrorShape): AwsResponse;
+  /** HTTP status of this service's ThrottlingException (default 400, as the JSON protocols send it). */
+  throttleStatus?: number;
   /** The operation of an unsigned request this service accepts (STS AssumeRoleWithWebIdentity), if any. */
   unsignedOperation?(request: AwsRequest): string | undefined;
 }
@@ -105,7 +107,14 @@ export interface AwsEndpoint {
   rejectedSignatures(): number;
   /** Queue a fault for the next `times` (default 1; `Infinity` for always) calls of `operation`. */
   inject(operation: string, fault: Fault, times?: number): void;
-  /** Remove queued faults and recorded calls. */
+  /**
+   * Answer `operation` with ThrottlingException past `perSecond` calls in any one-second window, as
+   * AWS's per-region request quotas do (GetAuthorizationToken: 40/s). Undefined removes the limit.
+   */
+  throttle(operation: string, perSecond: number | undefined): void;
+  /** Number of calls of `operation` answered with ThrottlingException by `throttle`. */
+  throttled(operation: string): number;
+  /** Remove queued faults, throttles and recorded calls. */
   reset(): void;
   /** Accept another key (for credentials issued by AssumeRole). */
   acceptCredentials(accessKeyId: string, credentials: AcceptedCredentials): void;
@@ -222,6 +231,21 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const faults = new Map<string, { fault: Fault; remaining: number }[]>();
   const sockets = new Set<Socket>();
   let rejected = 0;
+  // Per throttled operation: its rate, the times of the calls let through in the last second, and
+  // how many were refused.
+  const limits = new Map<string, { perSecond: number; recent: number[]; refused: number }>();
+  const overLimit = (operation: string): boolean => {
+    const limit = limits.get(operation);
+    if (!limit) return false;
+    const now = performance.now();
+    while (limit.recent.length > 0 && now - (limit.recent[0] as number) >= 1000) limit.recent.shift();
+    if (limit.recent.length >= limit.perSecond) {
+      limit.refused += 1;
+      return true;
+    }
+    limit.recent.push(now);
+    return false;
+  };
 
   const takeFault = (operation: string): Fault | undefined => {
     const queue = faults.get(operation);
@@ -247,6 +271,13 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       outcome: 200,
     };
     calls.push(call);
+    if (overLimit(operation)) {
+      call.outcome = service.throttleStatus ?? 400;
+      return send(
+        res,
+        service.formatError({ status: call.outcome, code: "ThrottlingException", message: "Rate exceeded" }),
+      );
+    }
     const fault = takeFault(operation);
     if (fault?.type === "hang") {
       call.outcome = "hang";
@@ -420,8 +451,14 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       queue.push({ fault, remaining: times });
       faults.set(operation, queue);
     },
+    throttle(operation, perSecond) {
+      if (perSecond === undefined) limits.delete(operation);
+      else limits.set(operation, { perSecond, recent: [], refused: 0 });
+    },
+    throttled: (operation) => limits.get(operation)?.refused ?? 0,
     reset() {
       faults.clear();
+      limits.clear();
       calls.length = 0;
       rejected = 0;
     },
