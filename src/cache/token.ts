@@ -10,6 +10,7 @@ import {
   ServiceError,
   ThrottledError,
 } from "../codeartifact/errors.js";
+import type { PublishedTokenError } from "../codeartifact/published.js";
 import { type RegistryInput, type ResolvedRegistry, resolveRegistry } from "../codeartifact/resolve.js";
 import type { CacheMode } from "../codeartifact/settings.js";
 import {
@@ -147,13 +148,39 @@ function fromEntry(
   };
 }
 
-async function fetchFresh(
-  resolved: ResolvedRegistry,
-  options: GetTokenOptions,
-): Promise<{ token: Secret; expiresAt: Date }> {
+interface Fetched {
+  token: Secret;
+  expiresAt: Date;
+  /** Default `aws`. */
+  source?: "aws" | "published";
+}
+
+/**
+ * A new token: from the store `token_from` names when set (and valid for the refresh margin), else
+ * (or as its `token_from_fallback = aws`) from GetAuthorizationToken.
+ */
+async function fetchFresh(resolved: ResolvedRegistry, options: GetTokenOptions): Promise<Fetched> {
   if (options.fetch) return options.fetch(resolved);
-  const { fetchAuthorizationToken } = await import("../codeartifact/aws.js");
-  return fetchAuthorizationToken(resolved.target, resolved.settings, resolved.identity, options);
+  const mint = async () => {
+    const { fetchAuthorizationToken } = await import("../codeartifact/aws.js");
+    return fetchAuthorizationToken(resolved.target, resolved.settings, resolved.identity, options);
+  };
+  const store = resolved.settings.tokenFrom;
+  if (!store) return mint();
+  const { isFallbackCase, readPublishedToken } = await import("../codeartifact/published.js");
+  try {
+    const published = await readPublishedToken(store, resolved, {
+      now: () => options.now?.() ?? new Date(),
+      minValidSeconds: resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS,
+    });
+    return { ...published, source: "published" };
+  } catch (error) {
+    if (resolved.settings.tokenFromFallback !== "aws" || !isFallbackCase(error)) throw error;
+    options.onWarning?.(
+      `${(error as PublishedTokenError).problem}; minting a token with GetAuthorizationToken instead (token_from_fallback = aws)`,
+    );
+    return mint();
+  }
 }
 
 // Callers in this process asking for the same key share one fetch.
@@ -179,7 +206,12 @@ export async function getTokenForRegistry(
   if (mode === "none") {
     const fetched = await fetchFresh(resolved, options);
     checkNewTokenLifetime(fetched, resolved, now());
-    return { ...fetched, source: "aws", target: resolved.target };
+    return {
+      token: fetched.token,
+      expiresAt: fetched.expiresAt,
+      source: fetched.source ?? "aws",
+      target: resolved.target,
+    };
   }
 
   const margin = resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS;
@@ -215,7 +247,7 @@ export async function getTokenForRegistry(
           .read(key)
           .catch((error) => warnRead(error, options));
         if (current && acceptable(current)) return fromEntry(current, resolved, cache.store());
-        let fetched: { token: Secret; expiresAt: Date };
+        let fetched: Fetched;
         try {
           fetched = await fetchFresh(resolved, options);
         } catch (error) {
@@ -244,7 +276,7 @@ export async function getTokenForRegistry(
         const result: CachedAuthorizationToken = {
           token: fetched.token,
           expiresAt: fetched.expiresAt,
-          source: "aws",
+          source: fetched.source ?? "aws",
           target: resolved.target,
           cache: { store: store.kind, location: store.location, key, fetchedAt: entry.fetchedAt },
         };

@@ -169,6 +169,27 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     () => import("./commands/exec.js"),
   );
 
+  bind(
+    example(
+      registryOptions(
+        program
+          .command("publish")
+          .description(
+            "store each domain's token in SSM Parameter Store or Secrets Manager for a CI fleet to read (token_from)",
+          ),
+      )
+        .option("--to <store>", "ssm:/PATH (SecureString parameters) or secretsmanager:NAME (secrets)")
+        .option(
+          "--margin <seconds>",
+          "replace the stored token when less than this is left (default 3600: a reader needs refresh_margin plus your schedule's interval)",
+        )
+        .option("--force", "replace a value at the name that is not a published token"),
+      "codeartifact-login publish --to ssm:/ci/codeartifact --registry https://…/npm/npm-store/",
+      "codeartifact-login publish --to secretsmanager:ci/codeartifact",
+    ),
+    () => import("./commands/publish.js"),
+  );
+
   const setup = example(
     program
       .command("setup")

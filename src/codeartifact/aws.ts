@@ -54,7 +54,7 @@ function clientSettings(settings: Settings, env: NodeJS.ProcessEnv) {
 }
 
 /** Base credentials, then `role_arn` assumed on top when set. */
-async function credentialProvider(
+export async function credentialProvider(
   settings: Settings,
   identity: Identity,
   target: RegistryTarget,

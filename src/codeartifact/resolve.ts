@@ -154,6 +154,8 @@ export async function settingsStore(options: {
 
 const ENV_SETTINGS: Record<string, string> = {
   CODEARTIFACT_KEYRING_CACHE: "cache",
+  CODEARTIFACT_KEYRING_TOKEN_FROM: "token_from",
+  CODEARTIFACT_KEYRING_TOKEN_FROM_FALLBACK: "token_from_fallback",
 };
 
 /**

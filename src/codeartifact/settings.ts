@@ -36,6 +36,10 @@ export interface Settings {
   timeout?: number;
   /** Seconds a token must stay valid: refresh when it would not, fail when even a new one would not. */
   minValid?: number;
+  /** Read the token `codeartifact-login publish` stored there instead of calling CodeArtifact. */
+  tokenFrom?: TokenStoreRef;
+  /** What to do when the published token is missing or stale: fail (`none`, default) or mint one (`aws`). */
+  tokenFromFallback?: "aws" | "none";
 }
 
 /** Default seconds before expiry when a token counts as expiring (`refresh_margin`). */
@@ -70,6 +74,36 @@ export function parseMinValid(value: string, where = "min_valid"): number {
     throw new InvalidDurationError(`${where}: \`${value}\` is not valid: ${MIN_VALID_RULE}`);
   }
   return seconds;
+}
+
+/** Where a fleet's token is published: an SSM parameter path or a Secrets Manager name prefix. */
+export interface TokenStoreRef {
+  kind: "ssm" | "secretsmanager";
+  /** The path (`/ci/codeartifact`) or name prefix (`ci/codeartifact`) the per-domain names go under. */
+  path: string;
+  /** As written: `ssm:/ci/codeartifact`. */
+  spec: string;
+}
+
+export const TOKEN_FROM_RULE =
+  "use `ssm:/PATH` (a Parameter Store path) or `secretsmanager:NAME` (a Secrets Manager name prefix)";
+
+/**
+ * `token_from` / `publish --to`: `ssm:/PATH` or `secretsmanager:NAME`, in the characters each
+ * service allows in a name (the per-domain suffix is added to it).
+ * @throws {SettingRuleError} with the rule.
+ */
+export function parseTokenStore(value: string): TokenStoreRef {
+  const spec = value.trim();
+  const match = /^(ssm|secretsmanager):(.+)$/.exec(spec);
+  const kind = match?.[1] as TokenStoreRef["kind"] | undefined;
+  const path = (match?.[2] ?? "").replace(/\/+$/, "");
+  const valid =
+    kind === "ssm"
+      ? /^\/[A-Za-z0-9_.\-/]{1,900}$/.test(path) && !/^\/(aws|ssm)(\/|$)/i.test(path)
+      : kind === "secretsmanager" && /^[A-Za-z0-9/_+=.@-]{1,400}$/.test(path);
+  if (!kind || !valid) throw new SettingRuleError(TOKEN_FROM_RULE);
+  return { kind, path, spec: `${kind}:${path}` };
 }
 
 /** Where a setting's value came from: the section (and file:line) or a flag/environment override. */
@@ -271,6 +305,24 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
       const seconds = minValidSeconds(value);
       if (seconds === undefined) throw new SettingRuleError(MIN_VALID_RULE);
       return seconds;
+    },
+  },
+  {
+    key: "token_from",
+    property: "tokenFrom",
+    description:
+      "Read the token that `codeartifact-login publish` stored at ssm:/PATH or secretsmanager:NAME instead of calling CodeArtifact. Env: CODEARTIFACT_KEYRING_TOKEN_FROM.",
+    parse: parseTokenStore,
+  },
+  {
+    key: "token_from_fallback",
+    property: "tokenFromFallback",
+    description:
+      "When the token_from token is missing or stale: none (fail, default) or aws (mint one with GetAuthorizationToken, and say so). Env: CODEARTIFACT_KEYRING_TOKEN_FROM_FALLBACK.",
+    parse: (value) => {
+      const mode = value.trim().toLowerCase();
+      if (mode !== "aws" && mode !== "none") throw new SettingRuleError("use aws or none");
+      return mode;
     },
   },
 ];

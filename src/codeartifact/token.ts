@@ -15,7 +15,8 @@ import {
 import { DEFAULT_REFRESH_MARGIN_SECONDS, refreshThresholdSeconds } from "./settings.js";
 import { tokenProblem } from "./token-rule.js";
 
-export type TokenSource = "aws" | "env" | "config" | "cache";
+/** `published`: read from the store `token_from` names, where `codeartifact-login publish` put it. */
+export type TokenSource = "aws" | "env" | "config" | "cache" | "published";
 
 export interface AuthorizationToken {
   /** The token; `String(token)` is `[redacted]`, `token.reveal()` the value. */

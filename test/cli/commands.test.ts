@@ -20,6 +20,7 @@ describe("help, version and usage errors", () => {
     "login",
     "token",
     "exec",
+    "publish",
     "setup",
     "setup pnpm",
     "logout",
@@ -48,7 +49,7 @@ describe("help, version and usage errors", () => {
     [["exec"], "error: missing required argument 'command'"],
     [
       ["nope"],
-      "error: unknown command 'nope': the commands are login, token, exec, setup, logout, status, diagnose, refresh, shell-init, secrets",
+      "error: unknown command 'nope': the commands are login, token, exec, publish, setup, logout, status, diagnose, refresh, shell-init, secrets",
     ],
     [["setup"], "error: `setup` needs what to set up: `codeartifact-login setup pnpm`"],
   ])("%j exits 2 with the usage hint on the error's line", async (args, message) => {
