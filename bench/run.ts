@@ -5,12 +5,16 @@
 //   --quick        fewer rounds, to try the benchmark out; prints, does not write BENCHMARKS.md
 //   --own-runner   time with the built-in runner even when hyperfine is installed
 //   --no-awscli    skip the comparison with `aws codeartifact login`
+//   --only fleet   only the fleet scenario (8), on the checkout's build; replaces its section of
+//                  BENCHMARKS.md and leaves the rest as it is (also BENCH_ONLY=fleet)
+//   --fleet-sizes 50,200,1000   runners per round of the fleet scenario
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { secretServiceUnavailable, startSecretService } from "../test/support/secret-service.js";
 import { isolatedHome, makeTempDir } from "../test/support/tmp.js";
+import { type FleetReport, fleetScenario, renderFleet, spliceFleet } from "./fleet.js";
 import { type AwsEndpoint, startAwsEndpoint } from "./lib/aws-endpoint.js";
 import { describeMachine, findAwsCli } from "./lib/machine.js";
 import {
@@ -30,14 +34,46 @@ import { type Report, renderReport } from "./lib/report.js";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WORK = join(ROOT, ".bench");
 const FLAGS = ["--quick", "--own-runner", "--no-awscli"];
-const args = new Set(process.argv.slice(2));
-for (const arg of args) {
-  if (!FLAGS.includes(arg)) {
-    console.error(`bench: unknown argument ${arg} (use ${FLAGS.join(", ")})`);
+const VALUED = ["--only", "--fleet-sizes"];
+const args = new Set<string>();
+const values = new Map<string, string>();
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i] as string;
+  const [name, inline] = arg.includes("=")
+    ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+    : [arg];
+  if (VALUED.includes(name as string)) {
+    const value = inline ?? argv[++i];
+    if (!value) {
+      console.error(`bench: ${name} needs a value`);
+      process.exit(2);
+    }
+    values.set(name as string, value);
+  } else if (FLAGS.includes(arg)) {
+    args.add(arg);
+  } else {
+    console.error(`bench: unknown argument ${arg} (use ${[...FLAGS, ...VALUED].join(", ")})`);
     process.exit(2);
   }
 }
 const quick = args.has("--quick");
+const only = values.get("--only") ?? process.env.BENCH_ONLY;
+if (only !== undefined && only !== "fleet") {
+  console.error(`bench: --only ${only}: the scenario that runs alone is \`fleet\``);
+  process.exit(2);
+}
+const FLEET_SIZES = (values.get("--fleet-sizes") ?? (quick ? "20,50" : "50,200,1000")).split(",").map(Number);
+if (FLEET_SIZES.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error("bench: --fleet-sizes takes whole numbers of runners, as 50,200,1000");
+  process.exit(2);
+}
+/** Runner processes at once in the fleet scenario: enough to keep both cores busy while others wait on I/O. */
+const FLEET_CONCURRENCY = 16;
+/** CodeArtifact's documented GetAuthorizationToken quota, per second and region. */
+const FLEET_RATE = 40;
+/** The quota scaled down to what this machine's runners can outrun (40/s ÷ 20), for rounds up to 200 runners. */
+const FLEET_SCALED_RATE = 2;
 
 /** Rounds × runs per round (+ warm-up runs, first round only) for each kind of scenario. */
 const PLAN = quick
@@ -288,7 +324,39 @@ async function loadedFiles(command: Command): Promise<string[]> {
   return [...new Set(files)];
 }
 
+function fleet(bin: string): Promise<FleetReport> {
+  log(`scenario 8: a fleet of ${FLEET_SIZES.join(", ")} runners, minting and reading a published token`);
+  return fleetScenario({
+    root: ROOT,
+    bin,
+    sizes: FLEET_SIZES,
+    concurrency: FLEET_CONCURRENCY,
+    rate: FLEET_RATE,
+    scaledRate: FLEET_SCALED_RATE,
+    scaledUpTo: 200,
+    registryUrl: URL,
+    log,
+  });
+}
+
+/** `--only fleet`: the checkout's build, the fleet scenario, and its section of BENCHMARKS.md. */
+async function onlyFleet(): Promise<void> {
+  log("building the checkout (node scripts/build.mjs --js-only)");
+  const built = spawnSync(node, [join(ROOT, "scripts", "build.mjs"), "--js-only"], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("the build failed");
+  const section = renderFleet(await fleet(join(ROOT, "bin", "codeartifact-login.js")));
+  process.stdout.write(`${section}\n`);
+  if (quick) {
+    log("--quick: BENCHMARKS.md left as it is");
+    return;
+  }
+  const file = join(ROOT, "BENCHMARKS.md");
+  writeFileSync(file, spliceFleet(readFileSync(file, "utf8"), section));
+  log("replaced the fleet section of BENCHMARKS.md");
+}
+
 async function main(): Promise<void> {
+  if (only === "fleet") return onlyFleet();
   mkdirSync(WORK, { recursive: true });
   const scratch = makeTempDir("cak-bench-");
   const skipped: string[] = [];
@@ -343,6 +411,7 @@ async function main(): Promise<void> {
     const cold = await coldLogin(bench, args.has("--no-awscli"));
     const many = await manyRegistries(bench);
     const parallel = await parallelTokens(bench);
+    const fleetReport = await fleet(bundled.bin);
 
     log("scenario 7: peak memory of scenarios 2 and 4");
     const method = peakMemoryMethod();
@@ -354,7 +423,7 @@ async function main(): Promise<void> {
 
     const collect = (samples: Map<string, number[]>): Record<string, Stats> =>
       Object.fromEntries([...samples].map(([name, times]) => [name, stats(times)]));
-    const text = renderReport({
+    const report = renderReport({
       machine,
       runner: runner.description,
       skipped,
@@ -370,6 +439,7 @@ async function main(): Promise<void> {
       packages: { bundled, external },
       plan: PLAN,
     });
+    const text = spliceFleet(report, renderFleet(fleetReport));
     process.stdout.write(`${text}\n`);
     if (quick) {
       log("--quick: BENCHMARKS.md left as it is");

@@ -3,9 +3,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { readKeyringConfig } from "../src/codeartifact/config.js";
+import { publishedName } from "../src/codeartifact/published.js";
+import { parseRegistryUrl } from "../src/codeartifact/registry-url.js";
 import { selectSettings } from "../src/codeartifact/select.js";
+import { parseTokenStore } from "../src/codeartifact/settings.js";
 import { startFakeAws } from "./support/aws/index.js";
 import { ROOT, run } from "./support/run.js";
 import { isolatedHome } from "./support/tmp.js";
@@ -79,5 +82,98 @@ describe("examples", () => {
     } finally {
       await aws.close();
     }
+  });
+
+  describe("fleet/: one scheduled publisher, runners that read", () => {
+    const fleet = (file: string) => readFileSync(example("fleet", file), "utf8");
+    /** The `publish --to STORE --registry URL` a file runs: the store, and the parameter it writes. */
+    const publishIn = (text: string) => {
+      const match = /codeartifact-keyring publish --to (\S+) --registry (\S+)/.exec(
+        text.replace(/\n\s*- /g, " "),
+      );
+      expect(match, "a `codeartifact-keyring publish --to … --registry …` command").not.toBeNull();
+      const store = parseTokenStore(match?.[1] as string);
+      const url = match?.[2] ?? "";
+      return { store, url };
+    };
+    const reader = JSON.parse(fleet("reader-policy.json"));
+    const SSM_NAME = "/ci/codeartifact/corp-111122223333-us-east-1";
+
+    it("the IAM policies parse; readers may read the one published parameter and nothing of CodeArtifact", () => {
+      const target = parseRegistryUrl(
+        "https://corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/",
+      );
+      expect(
+        publishedName(parseTokenStore("ssm:/ci/codeartifact"), target as NonNullable<typeof target>),
+      ).toBe(SSM_NAME);
+      const actions = (policy: { Statement: { Action: string | string[] }[] }) =>
+        policy.Statement.flatMap((s) => [s.Action].flat());
+      expect(actions(reader).sort()).toEqual(["kms:Decrypt", "ssm:GetParameter"]);
+      expect(reader.Statement[0].Resource).toBe(`arn:aws:ssm:us-east-1:111122223333:parameter${SSM_NAME}`);
+      const publisher = JSON.parse(fleet("publisher-policy.json"));
+      expect(actions(publisher)).toEqual(
+        expect.arrayContaining([
+          "codeartifact:GetAuthorizationToken",
+          "sts:GetServiceBearerToken",
+          "ssm:PutParameter",
+        ]),
+      );
+      const secrets = JSON.parse(fleet("secretsmanager-reader-policy.json"));
+      expect(actions(secrets)).toEqual(["secretsmanager:GetSecretValue"]);
+      // Secrets Manager adds a 6-character suffix to a secret's ARN.
+      expect(secrets.Statement[0].Resource).toBe(
+        `arn:aws:secretsmanager:us-east-1:111122223333:secret:${SSM_NAME.slice(1)}-??????`,
+      );
+    });
+
+    it("eventbridge-codebuild.yml: a 15-minute EventBridge schedule starts a CodeBuild publisher allowed to write the parameter", () => {
+      const template = parseYaml(fleet("eventbridge-codebuild.yml"));
+      const resources = template.Resources;
+      expect(resources.Schedule).toMatchObject({
+        Type: "AWS::Scheduler::Schedule",
+        Properties: {
+          ScheduleExpression: "rate(15 minutes)",
+          Target: { Arn: { "Fn::GetAtt": ["Publisher", "Arn"] } },
+        },
+      });
+      expect(resources.Publisher.Type).toBe("AWS::CodeBuild::Project");
+      const buildspec = parseYaml(resources.Publisher.Properties.Source.BuildSpec);
+      const { store } = publishIn(buildspec.phases.build.commands.join("\n"));
+      expect(store.spec).toBe("ssm:/ci/codeartifact");
+      const statements = resources.PublisherRole.Properties.Policies[0].PolicyDocument.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Resource: "arn:aws:ssm:us-east-1:111122223333:parameter/ci/codeartifact/*",
+        }),
+      );
+      expect(resources.SchedulerRole.Properties.Policies[0].PolicyDocument.Statement[0].Action).toBe(
+        "codebuild:StartBuild",
+      );
+    });
+
+    it("github-actions-publish.yml: a schedule with an OIDC role publishes; the reader job uses token_from for the same store", () => {
+      const text = fleet("github-actions-publish.yml");
+      const workflow = parseYaml(text);
+      expect(workflow.on.schedule).toEqual([{ cron: "*/15 * * * *" }]);
+      expect(workflow.permissions["id-token"]).toBe("write");
+      const steps = workflow.jobs.publish.steps as { run?: string }[];
+      const { store, url } = publishIn(steps.map((s) => s.run ?? "").join("\n"));
+      expect(parseRegistryUrl(url)).toMatchObject({ domain: "corp", domainOwner: "111122223333" });
+      expect(text).toContain(`CODEARTIFACT_KEYRING_TOKEN_FROM: ${store.spec}`);
+    });
+
+    it("kubernetes-cronjob.yaml: a CronJob every 15 minutes, never two at once, with the publisher's service account", () => {
+      const [account, cron] = parseAllDocuments(fleet("kubernetes-cronjob.yaml")).map((d) => d.toJS());
+      expect(account).toMatchObject({ kind: "ServiceAccount", metadata: { name: "codeartifact-publisher" } });
+      expect(cron).toMatchObject({
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        spec: { schedule: "*/15 * * * *", concurrencyPolicy: "Forbid" },
+      });
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      expect(pod.serviceAccountName).toBe(account.metadata.name);
+      const { store } = publishIn(pod.containers[0].command.join(" "));
+      expect(store.spec).toBe("ssm:/ci/codeartifact");
+    });
   });
 });

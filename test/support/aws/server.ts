@@ -93,6 +93,8 @@ export interface RecordedCall {
   query: Record<string, string>;
   /** What the endpoint answered: the status code, or the fault type. */
   outcome: number | "reset" | "hang" | "trickle" | "flood";
+  /** Refused with ThrottlingException by `throttle`. */
+  throttled?: true;
 }
 
 export interface AwsEndpoint {
@@ -273,6 +275,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     calls.push(call);
     if (overLimit(operation)) {
       call.outcome = service.throttleStatus ?? 400;
+      call.throttled = true;
       return send(
         res,
         service.formatError({ status: call.outcome, code: "ThrottlingException", message: "Rate exceeded" }),
