@@ -172,6 +172,7 @@ async function fetchFresh(resolved: ResolvedRegistry, options: GetTokenOptions):
     const published = await readPublishedToken(store, resolved, {
       now: () => options.now?.() ?? new Date(),
       minValidSeconds: resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS,
+      env: options.env ?? process.env,
     });
     return { ...published, source: "published" };
   } catch (error) {

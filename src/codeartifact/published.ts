@@ -10,6 +10,7 @@ import { CodeArtifactError, ThrottledError } from "./errors.js";
 import type { RegistryTarget } from "./registry-url.js";
 import type { ResolvedRegistry } from "./resolve.js";
 import type { TokenStoreRef } from "./settings.js";
+import { EXPIRY_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, tokenProblem } from "./token-rule.js";
 
 /** Version of the published record; a record of another version is not used. */
 export const PUBLISHED_VERSION = 1;
@@ -86,13 +87,6 @@ export function serializePublished(record: PublishedRecord): string {
   });
 }
 
-/** A token as it may travel in a header: printable ASCII, no spaces, bounded. */
-function isPlausibleToken(token: unknown): token is string {
-  return (
-    typeof token === "string" && token.length >= 16 && token.length <= 8192 && /^[\x21-\x7e]+$/.test(token)
-  );
-}
-
 /** The record in `text`, or undefined when it is not one `publish` wrote (or of another version). */
 export function parsePublished(text: string): PublishedRecord | undefined {
   if (text.length > MAX_RECORD_CHARS) return undefined;
@@ -105,7 +99,8 @@ export function parsePublished(text: string): PublishedRecord | undefined {
   if (data === null || typeof data !== "object" || data.version !== PUBLISHED_VERSION) return undefined;
   const strings = ["domain", "domainOwner", "region", "publisher"] as const;
   if (strings.some((name) => typeof data[name] !== "string")) return undefined;
-  if (!isPlausibleToken(data.token)) return undefined;
+  // The token itself is checked by the reader (`tokenProblem`), which says what is wrong with it.
+  if (typeof data.token !== "string") return undefined;
   const expiresAt = new Date(String(data.expiresAt));
   const publishedAt = new Date(String(data.publishedAt));
   if (Number.isNaN(expiresAt.getTime()) || Number.isNaN(publishedAt.getTime())) return undefined;
@@ -122,21 +117,30 @@ export function parsePublished(text: string): PublishedRecord | undefined {
 
 /**
  * The backend holding `store`'s names, in the registry's region, signed with the credentials the
- * registry's settings choose (profile, static keys, role). The SDK is loaded on the first call.
+ * registry's settings choose (profile, static keys, role), its client made by the one AWS client
+ * factory with `timeout`, `verify` and `env`. The SDK is loaded on the first call.
  */
 export async function openTokenStore(
   store: TokenStoreRef,
   resolved: ResolvedRegistry,
+  env: NodeJS.ProcessEnv,
 ): Promise<WritableBackend> {
   const { credentialProvider } = await import("./aws.js");
-  const region = resolved.target.region;
-  const credentials = await credentialProvider(resolved.settings, resolved.identity, region);
+  const { settings } = resolved;
+  const options = {
+    prefix: store.path,
+    region: resolved.target.region,
+    env,
+    credentials: await credentialProvider(settings, resolved.identity, resolved.target, env),
+    ...(settings.timeout !== undefined ? { timeoutSeconds: settings.timeout } : {}),
+    ...(settings.verify !== undefined ? { verify: settings.verify } : {}),
+  };
   if (store.kind === "ssm") {
     const { fromSsm } = await import("../configstore/backends/ssm.js");
-    return fromSsm({ prefix: store.path, region, credentials });
+    return fromSsm(options);
   }
   const { fromSecretsManager } = await import("../configstore/backends/secrets-manager.js");
-  return fromSecretsManager({ prefix: store.path, region, credentials });
+  return fromSecretsManager(options);
 }
 
 /** The store's failure in one line: the name, what AWS said, and the permission or limit to look at. */
@@ -181,9 +185,8 @@ function storeFailure(
 export async function readPublished(
   store: TokenStoreRef,
   resolved: ResolvedRegistry,
-  backend?: WritableBackend,
+  opened: WritableBackend,
 ): Promise<PublishedRecord | "invalid" | undefined> {
-  const opened = backend ?? (await openTokenStore(store, resolved));
   let text: string | undefined;
   try {
     text = await opened.get(domainKey(resolved.target));
@@ -199,9 +202,8 @@ export async function writePublished(
   store: TokenStoreRef,
   resolved: ResolvedRegistry,
   record: PublishedRecord,
-  backend?: WritableBackend,
+  opened: WritableBackend,
 ): Promise<string> {
-  const opened = backend ?? (await openTokenStore(store, resolved));
   try {
     await opened.set(domainKey(resolved.target), serializePublished(record));
   } catch (error) {
@@ -217,12 +219,12 @@ export async function writePublished(
 export async function readPublishedToken(
   store: TokenStoreRef,
   resolved: ResolvedRegistry,
-  options: { now: () => Date; minValidSeconds: number },
+  options: { now: () => Date; minValidSeconds: number; env: NodeJS.ProcessEnv },
 ): Promise<{ token: Secret; expiresAt: Date }> {
   const { target } = resolved;
   const where = describeStored(store, target);
   const publish = `\`codeartifact-login publish --to ${store.spec} --registry ${target.registryUrl}\``;
-  const found = await readPublished(store, resolved);
+  const found = await readPublished(store, resolved, await openTokenStore(store, resolved, options.env));
   if (found === undefined) {
     throw new PublishedTokenError(
       "PUBLISHED_TOKEN_MISSING",
@@ -249,6 +251,16 @@ export async function readPublishedToken(
     );
   }
   const now = options.now();
+  // Validated once, here at the boundary, before anything caches, masks or prints it.
+  const problem = tokenProblem(found.token);
+  const latest = now.getTime() + (MAX_TOKEN_LIFETIME_SECONDS + EXPIRY_SKEW_SECONDS) * 1000;
+  if (problem || found.expiresAt.getTime() > latest) {
+    throw new PublishedTokenError(
+      "PUBLISHED_TOKEN_INVALID",
+      `${store.spec}: ${where} holds ${problem ? `a token that cannot be one (${problem})` : `a token said to expire at ${found.expiresAt.toISOString()}, more than 12 h from now`}; nothing was cached or printed`,
+      `republish it with ${publish}${problem ? "" : ", and check the publisher's and this machine's clocks"}`,
+    );
+  }
   const left = found.expiresAt.getTime() - now.getTime();
   if (left < options.minValidSeconds * 1000) {
     const age = `published ${humanDuration(now.getTime() - found.publishedAt.getTime())} ago by ${found.publisher}`;

@@ -101,7 +101,7 @@ export function resolveTarget(input: RegistryInput, config: KeyringConfig): Regi
  * The chain `${NAME}` references in settings resolve through, first hit wins: the environment, the
  * project's `.env`, the user secrets it links to (ours, then dotnet user-secrets' and
  * python-env-secrets' when it links to those and they hold secrets), Docker secrets, then SSM under
- * `ssm_prefix`.
+ * `ssm_prefix` and Secrets Manager under `secretsmanager_prefix`.
  * Backends are imported only when a value actually holds a reference.
  */
 export async function settingsStore(options: {
@@ -109,9 +109,10 @@ export async function settingsStore(options: {
   env: NodeJS.ProcessEnv;
   ssmPrefix?: string;
   ssmRegion?: string;
-  /** The `timeout` and `verify` settings, for the SSM client. */
+  /** The `timeout` and `verify` settings, for the SSM and Secrets Manager clients. */
   timeoutSeconds?: number;
   verify?: boolean | string;
+  secretsManagerPrefix?: string;
   trace?: ResolveOptions["trace"];
 }): Promise<ConfigStore> {
   const [{ fromDotenv }, { fromUserSecrets }, { fromDockerSecrets }] = await Promise.all([
@@ -137,17 +138,20 @@ export async function settingsStore(options: {
     if (holds) backends.push(foreign);
   }
   backends.push(fromDockerSecrets({}));
+  // What both AWS backends are reached with: the environment, the region, `timeout` and `verify`.
+  const client = {
+    env: options.env,
+    ...(options.ssmRegion ? { region: options.ssmRegion } : {}),
+    ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    ...(options.verify !== undefined ? { verify: options.verify } : {}),
+  };
   if (options.ssmPrefix) {
     const { fromSsm } = await import("../configstore/backends/ssm.js");
-    backends.push(
-      fromSsm({
-        prefix: options.ssmPrefix,
-        env: options.env,
-        ...(options.ssmRegion ? { region: options.ssmRegion } : {}),
-        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-        ...(options.verify !== undefined ? { verify: options.verify } : {}),
-      }),
-    );
+    backends.push(fromSsm({ prefix: options.ssmPrefix, ...client }));
+  }
+  if (options.secretsManagerPrefix) {
+    const { fromSecretsManager } = await import("../configstore/backends/secrets-manager.js");
+    backends.push(fromSecretsManager({ prefix: options.secretsManagerPrefix, ...client }));
   }
   return new ConfigStore(backends, options.trace ? { trace: options.trace } : {});
 }
@@ -195,10 +199,12 @@ export async function resolveSettings(
   let store = options.store;
   const needsStore = Object.values(raw).some(({ value }) => value.includes("${"));
   if (needsStore && !store) {
-    // SSM settings themselves may not reference SSM; nor may the client settings SSM is reached with
-    // (a value that is invalid or holds a reference is left to the SDK default here, and reported below).
+    // The store settings themselves may not reference a store; nor may the client settings the stores
+    // are reached with (a value that is invalid or holds a reference is left to the SDK default here,
+    // and reported below).
     const ssmPrefix = raw.ssm_prefix?.value;
     const ssmRegion = raw.ssm_region?.value ?? options.region;
+    const secretsManagerPrefix = raw.secretsmanager_prefix?.value;
     const literal = (key: string): unknown => {
       const value = raw[key]?.value;
       if (value === undefined || value.includes("${")) return undefined;
@@ -217,6 +223,7 @@ export async function resolveSettings(
       ...(ssmRegion ? { ssmRegion } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(verify !== undefined ? { verify } : {}),
+      ...(secretsManagerPrefix ? { secretsManagerPrefix } : {}),
       ...(options.trace ? { trace: options.trace } : {}),
     });
   }

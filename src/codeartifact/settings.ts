@@ -29,6 +29,8 @@ export interface Settings {
   /** SSM Parameter Store path that `${NAME}` references may resolve under. */
   ssmPrefix?: string;
   ssmRegion?: string;
+  /** Secrets Manager name prefix that `${NAME}` references may resolve under. */
+  secretsManagerPrefix?: string;
   cache?: CacheMode;
   /** Seconds before expiry when a cached token is refreshed. Default 900. */
   refreshMargin?: number;
@@ -269,6 +271,13 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
     key: "ssm_region",
     property: "ssmRegion",
     description: "Region of ssm_prefix. Default: the registry's.",
+    parse: text,
+  },
+  {
+    key: "secretsmanager_prefix",
+    property: "secretsManagerPrefix",
+    description:
+      "Secrets Manager name prefix under which ${NAME} references are also looked up (after ssm_prefix), in ssm_region or the registry's region.",
     parse: text,
   },
   {

@@ -168,9 +168,10 @@ describe("token_from", () => {
     expect(aws().count("GetAuthorizationToken")).toBe(0);
   });
 
-  const stale = new Date(Date.now() + 5 * 60_000).toISOString();
-  const expired = new Date(Date.now() - 10 * 60_000).toISOString();
-  const old = new Date(Date.now() - 12 * 3600_000).toISOString();
+  // Computed when a test seeds, so the ages in the messages are what the test says.
+  const stale = () => new Date(Date.now() + 5 * 60_000).toISOString();
+  const expired = () => new Date(Date.now() - 10 * 60_000).toISOString();
+  const old = () => new Date(Date.now() - 12 * 3600_000).toISOString();
   it.each([
     [
       "a missing parameter",
@@ -184,12 +185,12 @@ describe("token_from", () => {
     ],
     [
       "an expired published token",
-      () => seedSsm(record({ expiresAt: expired, publishedAt: old })),
+      () => seedSsm(record({ expiresAt: expired(), publishedAt: old() })),
       `error: ssm:/ci/ca: the token at parameter \`${SSM_NAME}\` was published 12 h ago by role ci-publisher and expired 10 min ago: check that publisher's scheduled \`codeartifact-login publish --to ssm:/ci/ca --registry ${REGISTRY}\` (its logs and permissions), or set \`token_from_fallback = aws\``,
     ],
     [
       "a published token within the refresh margin",
-      () => seedSsm(record({ expiresAt: stale, publishedAt: old })),
+      () => seedSsm(record({ expiresAt: stale(), publishedAt: old() })),
       `error: ssm:/ci/ca: the token at parameter \`${SSM_NAME}\` was published 12 h ago by role ci-publisher and expires in 5 min, less than the 15 min required: check that publisher's scheduled \`codeartifact-login publish --to ssm:/ci/ca --registry ${REGISTRY}\` (its logs and permissions), or set \`token_from_fallback = aws\``,
     ],
     [
@@ -253,7 +254,7 @@ describe("token_from", () => {
   });
 
   it("token_from_fallback = aws mints its own when nothing usable is published, and says so", async () => {
-    seedSsm(record({ expiresAt: expired, publishedAt: old }));
+    seedSsm(record({ expiresAt: expired(), publishedAt: old() }));
     const runner = box({
       CODEARTIFACT_KEYRING_TOKEN_FROM: "ssm:/ci/ca",
       CODEARTIFACT_KEYRING_TOKEN_FROM_FALLBACK: "aws",
@@ -306,5 +307,31 @@ describe("token_from", () => {
     expect(stderrLines(result.stderr)[0]).toContain(
       "no token is published for tools (444455556666, eu-west-1)",
     );
+  });
+});
+
+describe("secretsmanager_prefix", () => {
+  it("a config value resolves from Secrets Manager through ${NAME}", async () => {
+    const runner = box({ AWS_SECRET_ACCESS_KEY: "" });
+    // The Secrets Manager call signs with the environment's other key; CodeArtifact with the config's.
+    runner.config(
+      "[codeartifact]\nsecretsmanager_prefix = ci/keys\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${CA_SECRET}\n",
+    );
+    const now = Date.now() / 1000;
+    aws().secretsManager.set("ci/keys/CA_SECRET", {
+      value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      version: 1,
+      createdAt: now,
+      lastChangedAt: now,
+    });
+    const result = await runner.run(["token", "--registry", REGISTRY], {
+      env: {
+        AWS_ACCESS_KEY_ID: "AKIAI44QH8DHBEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+      },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${aws().codeartifact.issued.at(-1)?.token}\n`);
+    expect(aws().calls.map((c) => c.operation)).toEqual(["GetSecretValue", "GetAuthorizationToken"]);
   });
 });

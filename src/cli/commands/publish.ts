@@ -70,7 +70,7 @@ async function publishOne(
   );
   const { target } = resolved;
   const where = describeStored(store, target);
-  const backend = await openTokenStore(store, resolved);
+  const backend = await openTokenStore(store, resolved, context.env);
   const existing = await readPublished(store, resolved, backend);
   const now = new Date();
   const base = {
