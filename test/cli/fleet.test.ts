@@ -199,6 +199,16 @@ describe("token_from", () => {
       `error: ssm:/ci/ca: parameter \`${SSM_NAME}\` does not hold a token record written by \`codeartifact-login publish\` (JSON with token, expiresAt, domain, domainOwner, region): republish it with \`codeartifact-login publish --to ssm:/ci/ca --registry ${REGISTRY}\``,
     ],
     [
+      "a published token that cannot be a token (a line break: a second .npmrc line)",
+      () => seedSsm(record({ token: "eyJ2ZXIiOjF9.abc\n//evil.example/:_authToken=x" })),
+      `error: ssm:/ci/ca: parameter \`${SSM_NAME}\` holds a token that cannot be one (it holds a line break at position 17; tokens are letters, digits and \`- . _ ~ + /\` with \`=\` only at the end); nothing was cached or printed: republish it with \`codeartifact-login publish --to ssm:/ci/ca --registry ${REGISTRY}\``,
+    ],
+    [
+      "a published token said to live for a century",
+      () => seedSsm(record({ expiresAt: "2126-01-01T00:00:00.000Z" })),
+      `error: ssm:/ci/ca: parameter \`${SSM_NAME}\` holds a token said to expire at 2126-01-01T00:00:00.000Z, more than 12 h from now; nothing was cached or printed: republish it with \`codeartifact-login publish --to ssm:/ci/ca --registry ${REGISTRY}\`, and check the publisher's and this machine's clocks`,
+    ],
+    [
       "an unreadable parameter (AccessDenied)",
       () => {
         seedSsm(record());
