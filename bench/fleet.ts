@@ -24,6 +24,8 @@ export interface FleetOptions {
   scaledUpTo: number;
   registryUrl: string;
   log(message: string): void;
+  /** Called with the report so far after each round (a long run keeps what it measured). */
+  onRound?(report: FleetReport): void;
 }
 
 export interface FleetPhase {
@@ -56,6 +58,8 @@ export interface FleetReport {
   /** Runner processes started per second in the minting phase of the largest round (what this machine manages). */
   startRate: number;
   rounds: FleetRound[];
+  /** Sizes still to run when the report was made. */
+  pending: number[];
 }
 
 const STORE = "secretsmanager:ci/codeartifact";
@@ -167,20 +171,22 @@ async function round(n: number, options: FleetOptions): Promise<FleetRound & { s
 }
 
 export async function fleetScenario(options: FleetOptions): Promise<FleetReport> {
-  const rounds: FleetRound[] = [];
-  let startRate = 0;
-  for (const n of options.sizes) {
-    const result = await round(n, options);
-    rounds.push(result);
-    startRate = result.startRate;
-  }
-  return {
+  const report: FleetReport = {
     concurrency: options.concurrency,
     rate: options.rate,
     scaledRate: options.scaledRate,
-    startRate,
-    rounds,
+    startRate: 0,
+    rounds: [],
+    pending: [...options.sizes],
   };
+  for (const n of options.sizes) {
+    const { startRate, ...result } = await round(n, options);
+    report.rounds.push(result);
+    report.startRate = startRate;
+    report.pending.shift();
+    options.onRound?.(report);
+  }
+  return report;
 }
 
 const MARK_START = "<!-- fleet:start -->";
@@ -241,6 +247,11 @@ export function renderFleet(report: FleetReport, when = new Date()): string {
     if (r.scaled)
       lines.push(row(r, `each mints (quota scaled to ${r.scaled.rate}/s)`, r.scaled, (x) => x.scaled));
     lines.push(row(r, "token_from (published)", r.read, (x) => x.read));
+  }
+  if (report.pending.length > 0) {
+    lines.push(
+      `| ${report.pending.join(", ")} | not measured: the run was stopped before these rounds | | | | | | |`,
+    );
   }
   lines.push(
     "",
