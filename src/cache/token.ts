@@ -171,7 +171,11 @@ async function fetchFresh(resolved: ResolvedRegistry, options: GetTokenOptions):
   try {
     const published = await readPublishedToken(store, resolved, {
       now: () => options.now?.() ?? new Date(),
-      minValidSeconds: resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS,
+      // Valid for the refresh margin, or longer when min_valid / --min-valid asks for more.
+      minValidSeconds: Math.max(
+        resolved.settings.refreshMargin ?? DEFAULT_REFRESH_MARGIN_SECONDS,
+        resolved.settings.minValid ?? 0,
+      ),
       env: options.env ?? process.env,
     });
     return { ...published, source: "published" };

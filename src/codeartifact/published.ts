@@ -4,8 +4,8 @@
 // never uses a token for another registry, and when it was published, so a stale one names its age.
 import { BackendError } from "../configstore/errors.js";
 import { Secret } from "../configstore/secret.js";
+import { formatDuration } from "../configstore/time-text.js";
 import type { WritableBackend } from "../configstore/types.js";
-import { humanDuration } from "./durations.js";
 import { CodeArtifactError, ThrottledError } from "./errors.js";
 import type { RegistryTarget } from "./registry-url.js";
 import type { ResolvedRegistry } from "./resolve.js";
@@ -263,11 +263,11 @@ export async function readPublishedToken(
   }
   const left = found.expiresAt.getTime() - now.getTime();
   if (left < options.minValidSeconds * 1000) {
-    const age = `published ${humanDuration(now.getTime() - found.publishedAt.getTime())} ago by ${found.publisher}`;
+    const age = `published ${formatDuration(now.getTime() - found.publishedAt.getTime())} ago by ${found.publisher}`;
     const state =
       left <= 0
-        ? `expired ${humanDuration(left)} ago`
-        : `expires in ${humanDuration(left)}, less than the ${humanDuration(options.minValidSeconds * 1000)} required`;
+        ? `expired ${formatDuration(left)} ago`
+        : `expires in ${formatDuration(left)}, less than the ${formatDuration(options.minValidSeconds * 1000)} required`;
     throw new PublishedTokenError(
       "PUBLISHED_TOKEN_STALE",
       `${store.spec}: the token at ${where} was ${age} and ${state}`,

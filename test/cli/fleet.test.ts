@@ -245,6 +245,17 @@ describe("token_from", () => {
     },
   );
 
+  it("--min-valid asks more of the published token than the refresh margin", async () => {
+    seedSsm(record({ expiresAt: new Date(Date.now() + 5 * 3600_000).toISOString() }));
+    const runner = box({ CODEARTIFACT_KEYRING_TOKEN_FROM: "ssm:/ci/ca" });
+    const result = await runner.run(["token", "--registry", REGISTRY, "--min-valid", "6h"]);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr)[0]).toContain("expires in 5 h, less than the 6 h required");
+    expect(aws().count("GetAuthorizationToken")).toBe(0);
+    const enough = await runner.run(["token", "--registry", REGISTRY, "--min-valid", "4h"]);
+    expect(enough.status, enough.stderr).toBe(0);
+  });
+
   it("an unreadable secret (KMS) names kms:Decrypt", async () => {
     aws().inject("GetSecretValue", {
       type: "error",
