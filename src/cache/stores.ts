@@ -41,8 +41,8 @@ export function fileStore(cacheDirectory: string): TokenStore {
       }
     },
     async write(entry) {
-      ensurePrivateDir(cacheDirectory, { tighten: true });
-      ensurePrivateDir(dir, { tighten: true });
+      ensurePrivateDir(cacheDirectory);
+      ensurePrivateDir(dir);
       await writePrivateFile(fileOf(entry.key), serializeEntry(entry));
     },
     async delete(key) {

@@ -119,7 +119,7 @@ async function announce(dir: string, store: TokenStore, reason: string | undefin
       : `caching tokens in ${store.location} (files readable only by you)${reason ? `; no OS keychain: ${reason}` : ""}`,
   );
   try {
-    ensurePrivateDir(dir, { tighten: true });
+    ensurePrivateDir(dir);
     writeFileSync(marker, store.kind, { mode: 0o600 });
   } catch {
     // Not remembering only means saying it again next time.

@@ -250,7 +250,7 @@ export async function installPnpmTokenHelpers(
     options.dryRun ? { ...applyOptions, dryRun: true } : { ...checkOptions, dryRun: true },
   );
   if (!options.dryRun) {
-    ensurePrivateDir(dir, { tighten: true });
+    ensurePrivateDir(dir);
     for (const helper of helpers) {
       const script =
         platform === "win32"

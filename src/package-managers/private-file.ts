@@ -4,7 +4,13 @@
 
 import { chmodSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from "../configstore/files.js";
+import { UnsafeFileError } from "../configstore/errors.js";
+import {
+  checkPrivateTarget,
+  ensurePrivateDir,
+  PRIVATE_FILE_MODE,
+  writePrivateFile,
+} from "../configstore/files.js";
 import { removeFutureLock } from "../configstore/lock-clock.js";
 import { RcFileError } from "./errors.js";
 import { assertNotGitExposed, type GitOptions } from "./git.js";
@@ -214,6 +220,9 @@ export async function editPrivateTextFile<D>(
 ): Promise<EditOutcome<D>> {
   const realFile = resolveRealPath(file);
   const shown = realFile === resolve(file) ? realFile : `${file}\` → \`${realFile}`;
+  // Ownership, kind and symlink checks before git, the lock or a dry run's answer: one rule for every
+  // file this layer writes (see configstore/files.ts).
+  checkPrivateTarget(file);
   if (options.writesSecret && !options.force) {
     await assertNotGitExposed(realFile, { ...(options.env ? { env: options.env } : {}), shownAs: file });
   }
@@ -263,6 +272,7 @@ export async function editPrivateTextFile<D>(
   try {
     ensurePrivateDir(dirname(realFile));
   } catch (error) {
+    if (error instanceof UnsafeFileError) throw error;
     throw new RcFileError(
       "FILE_IO",
       shown,
@@ -278,6 +288,7 @@ export async function editPrivateTextFile<D>(
       try {
         await writePrivateFile(realFile, write.text, { mode: write.mode });
       } catch (error) {
+        if (error instanceof UnsafeFileError) throw error;
         const errno = (error as NodeJS.ErrnoException).code;
         throw new RcFileError(
           errno === "EROFS" ? "FILE_READ_ONLY" : "FILE_IO",

@@ -636,7 +636,7 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path(".npmrc")}\`: is a directory, not a file: remove it or name another file`,
+      `error: \`${w.path(".npmrc")}\` is a directory, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
     ],
   },
   {
@@ -663,7 +663,7 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path("elsewhere")}\`: is a directory, not a file: remove it or name another file`,
+      `error: \`${w.path("elsewhere")}\` is a directory, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
     ],
   },
   {
@@ -915,7 +915,7 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path("npmrc.d")}\`: is a directory, not a file: remove it or name another file`,
+      `error: \`${w.path("npmrc.d")}\` is a directory, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
     ],
   },
   {

@@ -249,7 +249,7 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
   ): Promise<T> => {
     const { file } = at;
     const run = async (): Promise<T> => {
-      ensurePrivateDir(at.dir, { tighten: true });
+      ensurePrivateDir(at.dir);
       const { lock } = await import("proper-lockfile");
       removeFutureLock(file, LOCK_STALE_MS);
       let release: () => Promise<void>;
@@ -385,6 +385,6 @@ export async function initUserSecrets(options: UserSecretsOptions): Promise<Init
       file: r.join(link.root, id, r.format.fileName),
     };
   }
-  ensurePrivateDir(at.dir, { tighten: true });
+  ensurePrivateDir(at.dir);
   return { id: at.id, created, envFile: r.envFile, secretsFile: at.file };
 }
