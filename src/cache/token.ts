@@ -1,7 +1,7 @@
 // Keyring-style tokens: served from the cache until they are about to expire, fetched once however
 // many callers ask at once (an in-process memo plus a cross-process lock per cache key), and a
 // still-valid cached token stands in when AWS has a transient failure.
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   type CodeArtifactError,
@@ -22,6 +22,7 @@ import {
 import { KeychainUnavailableError } from "../configstore/backends/keychain.js";
 import { ensurePrivateDir } from "../configstore/files.js";
 import { Secret } from "../configstore/secret.js";
+import { readFileBounded } from "../configstore/text-file.js";
 import { type CacheEntry, cacheKey, DEFAULT_REFRESH_MARGIN_SECONDS, isFresh, isUnexpired } from "./entry.js";
 import { CacheDirError, KeychainRequiredError } from "./errors.js";
 import { type LockOptions, withKeyLock } from "./lock.js";
@@ -108,7 +109,7 @@ async function announce(dir: string, store: TokenStore, reason: string | undefin
   const marker = join(dir, "store");
   let said = "";
   try {
-    said = readFileSync(marker, "utf8");
+    said = readFileBounded(marker, 64).toString("utf8");
   } catch {
     // Never said.
   }

@@ -48,7 +48,8 @@ function statOrUndefined(path: string, follow: boolean): Stats | undefined {
   }
 }
 
-function kindOf(info: Stats): string {
+/** What a file system entry is, for messages: `a FIFO (named pipe)`, `a device node`, … */
+export function describeFileKind(info: Stats): string {
   if (info.isDirectory()) return "a directory";
   if (info.isFIFO()) return "a FIFO (named pipe)";
   if (info.isSocket()) return "a socket";
@@ -62,7 +63,7 @@ function kindOf(info: Stats): string {
  * sticky (where nobody can rename or remove another user's files).
  */
 function unsafeDirReason(info: Stats, uid: number): string | undefined {
-  if (!info.isDirectory()) return `is ${kindOf(info)}, not a directory`;
+  if (!info.isDirectory()) return `is ${describeFileKind(info)}, not a directory`;
   if (info.uid !== uid && info.uid !== 0) return `is owned by uid ${info.uid}, not by you (uid ${uid})`;
   if ((info.mode & WORLD_WRITABLE) !== 0 && (info.mode & STICKY) === 0) {
     return `is writable by everyone (mode 0${(info.mode & 0o7777).toString(8)}) and not sticky`;
@@ -72,7 +73,7 @@ function unsafeDirReason(info: Stats, uid: number): string | undefined {
 
 /** Why an existing file is not safe to put a secret into, or `undefined`. */
 function unsafeFileReason(info: Stats, uid: number | undefined): string | undefined {
-  if (!info.isFile()) return `is ${kindOf(info)}, not a regular file`;
+  if (!info.isFile()) return `is ${describeFileKind(info)}, not a regular file`;
   if (uid !== undefined && info.uid !== uid) return `is owned by uid ${info.uid}, not by you (uid ${uid})`;
   return undefined;
 }

@@ -1,8 +1,7 @@
 // The one way this layer rewrites a config file (.npmrc, .yarnrc.yml): resolve symlinks, refuse targets
 // git would commit, lock the real file, re-read it under the lock, write atomically only when the text
 // changes, and keep files that hold secrets at 0600.
-
-import { chmodSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UnsafeFileError } from "../configstore/errors.js";
 import {
@@ -12,6 +11,7 @@ import {
   writePrivateFile,
 } from "../configstore/files.js";
 import { removeFutureLock } from "../configstore/lock-clock.js";
+import { FileRefusedError, readFileBounded } from "../configstore/text-file.js";
 import { RcFileError } from "./errors.js";
 import { assertNotGitExposed, type GitOptions } from "./git.js";
 
@@ -105,21 +105,23 @@ export function readConfigText(file: string, format: "npmrc" | "yarnrc"): string
   const code = format === "npmrc" ? "NPMRC_INVALID" : "YARNRC_INVALID";
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileBounded(file);
   } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    if (errno === "ENOENT") return undefined;
-    if (errno === "EISDIR") {
+    if (error instanceof FileRefusedError) {
       throw new RcFileError(
         code,
         file,
         undefined,
-        "is a directory, not a file: remove it or name another file",
-        {
-          cause: error,
-        },
+        error.refusal === "directory"
+          ? "is a directory, not a file: remove it or name another file"
+          : error.refusal === "too-large"
+            ? `${error.what}, too large for a config file: check that this is the right file; nothing was written`
+            : `${error.what}, so it is not read: remove it or name another file`,
+        { cause: error },
       );
     }
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === "ENOENT") return undefined;
     throw new RcFileError(
       "FILE_IO",
       file,
