@@ -47,7 +47,8 @@ function registryOptions(
  */
 function nonEmpty(what: string): (value: string) => string {
   return (value) => {
-    if (value.trim() === "") throw new InvalidArgumentError(`${what} cannot be empty: give one, or leave the option out.`);
+    if (value.trim() === "")
+      throw new InvalidArgumentError(`${what} cannot be empty: give one, or leave the option out.`);
     return value;
   };
 }
