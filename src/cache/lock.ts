@@ -4,7 +4,7 @@
 // a legitimate fetch takes.
 import { join } from "node:path";
 import { UnsafeFileError } from "../configstore/errors.js";
-import { ensurePrivateDir } from "../configstore/files.js";
+import { ensurePrivateDir, writeFailureReason } from "../configstore/files.js";
 import { removeFutureLock } from "../configstore/lock-clock.js";
 import { keyDigest } from "./entry.js";
 import { CacheDirError } from "./errors.js";
@@ -44,12 +44,11 @@ export async function withKeyLock<T>(
     ensurePrivateDir(cacheDirectory);
     ensurePrivateDir(locksDir(cacheDirectory));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
     // Another user's directory (or a world-writable one) is refused, not written into: say which.
     const problem =
       error instanceof UnsafeFileError
         ? error.message
-        : `\`${locksDir(cacheDirectory)}\` cannot be created (${code})`;
+        : `\`${locksDir(cacheDirectory)}\` cannot be created: ${writeFailureReason(error, cacheDirectory)}`;
     throw new CacheDirError(cacheDirectory, problem, { cause: error });
   }
   const path = lockPathFor(cacheDirectory, key);

@@ -20,7 +20,8 @@ import {
   type TokenOptions,
 } from "../codeartifact/token.js";
 import { KeychainUnavailableError } from "../configstore/backends/keychain.js";
-import { ensurePrivateDir } from "../configstore/files.js";
+import { CodedError } from "../configstore/errors.js";
+import { ensurePrivateDir, writeFailureReason } from "../configstore/files.js";
 import { Secret } from "../configstore/secret.js";
 import { readFileBounded } from "../configstore/text-file.js";
 import { type CacheEntry, cacheKey, DEFAULT_REFRESH_MARGIN_SECONDS, isFresh, isUnexpired } from "./entry.js";
@@ -253,7 +254,7 @@ export async function getTokenForRegistry(
           await store.write(entry);
         } catch (error) {
           options.onWarning?.(
-            `could not cache the token in ${store.location}: ${(error as Error).message.split("\n")[0]} (the next run fetches again)`,
+            `could not cache the token in ${store.location}: ${cacheWriteProblem(error, store.location)} (the next run fetches again)`,
           );
           delete result.cache;
         }
@@ -320,4 +321,12 @@ export async function getAuthorizationToken(
   options: GetTokenOptions = {},
 ): Promise<CachedAuthorizationToken> {
   return getTokenForRegistry(await resolveRegistry(input, options), options);
+}
+
+/** One line for a failed cache write: our own errors as they are, a system error by its cause (disk full…). */
+function cacheWriteProblem(error: unknown, location: string): string {
+  if (error instanceof CodedError || !(error as NodeJS.ErrnoException)?.code) {
+    return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+  }
+  return writeFailureReason(error, location);
 }

@@ -171,6 +171,33 @@ export function checkPrivateTarget(path: string): string {
 }
 
 /**
+ * Why a write under `dir` failed, for a one-line message: the disk being full or read-only is said as
+ * such (not "check the permissions"), with the fix that fits.
+ *
+ * @example
+ * writeFailureReason(enospc, "/home/u") // "the disk is full (ENOSPC): free space on the file system of `/home/u`"
+ */
+export function writeFailureReason(error: unknown, dir: string): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOSPC":
+      return `the disk is full (ENOSPC): free space on the file system of \`${dir}\``;
+    case "EDQUOT":
+      return `the disk quota is exceeded (EDQUOT): free space, or ask for a larger quota on \`${dir}\``;
+    case "EROFS":
+      return `the file system of \`${dir}\` is read-only (EROFS)`;
+    case "EACCES":
+    case "EPERM":
+      return `permission denied (${code}): check the permissions of \`${dir}\``;
+    case "ENOTDIR":
+    case "EEXIST":
+      return `a file stands in the way (${code}): check the path \`${dir}\``;
+    default:
+      return `${code ?? (error instanceof Error ? error.message : String(error))}: check \`${dir}\``;
+  }
+}
+
+/**
  * Creates `dir` (and parents) if missing: the directories created are 0700 whatever the umask. An
  * existing directory is never chmod-ed; it (and everything above it) must be the user's or root's and
  * not writable by everyone unless sticky.
@@ -182,12 +209,23 @@ export function ensurePrivateDir(dir: string): void {
   const uid = currentUid();
   // Checked before anything is created, so nothing appears under someone else's directory.
   if (uid !== undefined) assertSafeDirChain(realDir(absolute), uid);
-  const first = mkdirSync(absolute, { recursive: true, mode: PRIVATE_DIR_MODE });
-  if (first === undefined || process.platform === "win32") return;
-  // Only what mkdir just made: from the first created directory down to `dir`.
-  for (let current = absolute; ; current = dirname(current)) {
-    chmodSync(current, PRIVATE_DIR_MODE);
-    if (current === resolve(first) || dirname(current) === current) break;
+  // One level at a time, not `recursive: true`: Node's recursive mkdir reports ENOENT where the cause is
+  // EROFS or EACCES, and we need to know exactly which directories are ours to chmod.
+  const missing: string[] = [];
+  for (let current = absolute; statOrUndefined(current, true) === undefined; current = dirname(current)) {
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const created of missing) {
+    try {
+      mkdirSync(created, { mode: PRIVATE_DIR_MODE });
+    } catch (error) {
+      // Another process made it meanwhile: not ours, so not chmod-ed.
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw error;
+    }
+    // The umask may have taken bits off: what we create is exactly 0700.
+    if (process.platform !== "win32") chmodSync(created, PRIVATE_DIR_MODE);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   checkPrivateTarget,
   ensurePrivateDir,
   PRIVATE_FILE_MODE,
+  writeFailureReason,
   writePrivateFile,
 } from "../configstore/files.js";
 import { removeFutureLock } from "../configstore/lock-clock.js";
@@ -279,7 +280,7 @@ export async function editPrivateTextFile<D>(
       "FILE_IO",
       shown,
       undefined,
-      `its directory cannot be created (${(error as NodeJS.ErrnoException).code}): check the path`,
+      `its directory cannot be created: ${writeFailureReason(error, dirname(realFile))}`,
       { cause: error },
     );
   }
@@ -296,7 +297,7 @@ export async function editPrivateTextFile<D>(
           errno === "EROFS" ? "FILE_READ_ONLY" : "FILE_IO",
           shown,
           undefined,
-          `cannot be written (${errno ?? String(error)}): check the permissions of \`${dirname(realFile)}\`, or name another file`,
+          `cannot be written: ${writeFailureReason(error, dirname(realFile))}; nothing was changed`,
           { cause: error },
         );
       }

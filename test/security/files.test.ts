@@ -112,14 +112,20 @@ describe("a secret goes only into a regular file the user owns", () => {
     );
   });
 
-  it.skipIf(!posix)("refuses an --npmrc that is a device node", async () => {
-    const box = sandbox();
-    const result = await box.run(["--registry", REGISTRY, "--npmrc", "/dev/null"]);
-    expect(result.status).toBe(1);
-    expect(lastError(result)).toMatch(
-      /^error: `\/dev\/null` is a device node, not a regular file, so no secret/,
-    );
-  });
+  it.skipIf(!isRoot)(
+    "refuses an --npmrc that is a device node (a private null device in a temp dir, never the system's /dev/null: code that writes through would replace it) (needs root for mknod)",
+    async () => {
+      const box = sandbox();
+      const device = join(box.project, "null.npmrc");
+      execFileSync("mknod", ["-m", "666", device, "c", "1", "3"]);
+      const result = await box.run(["--registry", REGISTRY, "--npmrc", device]);
+      expect(result.status).toBe(1);
+      expect(lastError(result)).toBe(
+        `error: \`${device}\` is a device node, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
+      );
+      expect(statSync(device).isCharacterDevice()).toBe(true);
+    },
+  );
 
   it.skipIf(!posix)("refuses a $GITHUB_ENV that is a FIFO (no hang, nothing written)", async () => {
     const box = sandbox();
