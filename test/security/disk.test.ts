@@ -97,6 +97,11 @@ describe("write failures are named by their cause", () => {
       });
       expect(uncached.status, uncached.stderr).toBe(0);
       expect(readFileSync(npmrc, "utf8")).toContain(":_authToken=");
+      // The one thing not written (login's record for logout, in the data dir under HOME) is named.
+      const data = join(home, ".local", "share", "codeartifact-keyring");
+      expect(stderrLines(uncached.stderr).filter((line) => line.startsWith("warning:"))).toEqual([
+        `warning: could not record what was added to \`${npmrc}\` in \`${data}/npmrc-additions.json\`: the file system of \`${data}\` is read-only (EROFS); \`logout\` will leave those lines`,
+      ]);
     },
   );
 });
