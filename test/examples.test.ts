@@ -67,6 +67,35 @@ describe("examples", () => {
     expect(dockerfile).not.toMatch(/^(ENV|ARG) .*TOKEN/m);
   });
 
+  it("the Docker recipe creates no token file, and no step copies the context after one could exist", () => {
+    const text = readFileSync(example("docker", "Dockerfile"), "utf8");
+    const { buildCommands, instructions } = parseDockerfile(text);
+    expect(buildCommands.length).toBeGreaterThan(0);
+    expect(tokenFileHazards(text)).toEqual([]);
+    for (const command of buildCommands) {
+      expect(command).toMatch(/--secret id=codeartifact,env=CODEARTIFACT_AUTH_TOKEN\b/);
+    }
+    expect(
+      instructions.some((i) =>
+        /--mount=type=secret,id=codeartifact,env=CODEARTIFACT_AUTH_TOKEN\b/.test(i.args),
+      ),
+    ).toBe(true);
+    // The checker catches the recipe this example used to give (so it can fail).
+    const old = [
+      "#   codeartifact-login token > .codeartifact-token",
+      "#   docker build --secret id=codeartifact,src=.codeartifact-token -t app .",
+      "FROM node:20-slim",
+      "RUN --mount=type=secret,id=codeartifact,required=true \\",
+      '    CODEARTIFACT_AUTH_TOKEN="$(cat /run/secrets/codeartifact)" npm ci',
+      "COPY . .",
+    ].join("\n");
+    expect(tokenFileHazards(old)).toEqual([
+      "line 6: `COPY . .` copies the build context after a token file could exist (the build command's `--secret ...,src=` names a file in the context)",
+    ]);
+    const ignore = readFileSync(example("docker", ".dockerignore"), "utf8").split("\n");
+    expect(ignore).toEqual(expect.arrayContaining([".codeartifact-token*", "*.token", ".env"]));
+  });
+
   it("the API example runs and never prints the token", async () => {
     const aws = await startFakeAws();
     try {
@@ -177,3 +206,75 @@ describe("examples", () => {
     });
   });
 });
+
+interface DockerInstruction {
+  line: number;
+  keyword: string;
+  args: string;
+}
+
+/** Instructions (continuation lines joined, comments skipped) and the `docker build` commands in comments. */
+function parseDockerfile(text: string): { instructions: DockerInstruction[]; buildCommands: string[] } {
+  const lines = text.split("\n");
+  const instructions: DockerInstruction[] = [];
+  const buildCommands: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const first = lines[i] as string;
+    const comment = /^\s*#\s*(docker (?:buildx )?build .*)$/.exec(first);
+    if (comment) buildCommands.push(comment[1] as string);
+    if (/^\s*(#|$)/.test(first)) continue;
+    const start = i;
+    let joined = first;
+    while (/\\\s*$/.test(joined) && i + 1 < lines.length) {
+      i += 1;
+      const next = lines[i] as string;
+      joined = joined.replace(/\\\s*$/, " ") + (/^\s*#/.test(next) ? "" : next.trim());
+    }
+    const match = /^\s*(\w+)\s+(.*)$/.exec(joined);
+    if (match)
+      instructions.push({
+        line: start + 1,
+        keyword: (match[1] as string).toUpperCase(),
+        args: match[2] as string,
+      });
+  }
+  return { instructions, buildCommands };
+}
+
+/**
+ * Where a token file could exist and the build context is then copied into the image: the documented
+ * build command names a secret file (`src=`) or the recipe writes the token to a file; a RUN mounts
+ * the secret as a file or runs a command that writes one (`login`, `setup`). Each hazard names the
+ * line of the COPY/ADD of the context that would bake the file in.
+ */
+function tokenFileHazards(text: string): string[] {
+  const { instructions, buildCommands } = parseDockerfile(text);
+  let why: string | undefined;
+  if (buildCommands.some((c) => /--secret\s+\S*\bsrc=/.test(c))) {
+    why = "the build command's `--secret ...,src=` names a file in the context";
+  }
+  if (/codeartifact-login\s+token[^\n]*>/.test(text)) why ??= "the recipe writes the token into a file";
+  const hazards: string[] = [];
+  for (const { line, keyword, args } of instructions) {
+    if (keyword === "RUN") {
+      const mount = /--mount=type=secret,([^\s]*)/.exec(args)?.[1];
+      if (mount !== undefined && !/\benv=/.test(mount))
+        why ??= `line ${line}: the secret is mounted as a file`;
+      if (/codeartifact-(?:login|keyring)\b(?:\s+--?\S+)*\s+(?:login|setup)\b/.test(args)) {
+        why ??= `line ${line}: \`login\`/\`setup\` writes the token into a file`;
+      }
+    }
+    if ((keyword === "COPY" || keyword === "ADD") && !/--from=/.test(args)) {
+      const sources = args
+        .split(/\s+/)
+        .filter((a) => !a.startsWith("--"))
+        .slice(0, -1);
+      if (why && sources.some((s) => s === "." || s === "./" || s.includes("*"))) {
+        hazards.push(
+          `line ${line}: \`${keyword} ${args}\` copies the build context after a token file could exist (${why})`,
+        );
+      }
+    }
+  }
+  return hazards;
+}

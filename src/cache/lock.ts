@@ -3,7 +3,8 @@
 // it every `update` ms), so a holder killed with SIGKILL is taken over after `staleMs`, however long
 // a legitimate fetch takes.
 import { join } from "node:path";
-import { ensurePrivateDir } from "../configstore/files.js";
+import { UnsafeFileError } from "../configstore/errors.js";
+import { ensurePrivateDir, writeFailureReason } from "../configstore/files.js";
 import { removeFutureLock } from "../configstore/lock-clock.js";
 import { keyDigest } from "./entry.js";
 import { CacheDirError } from "./errors.js";
@@ -40,13 +41,15 @@ export async function withKeyLock<T>(
 ): Promise<LockOutcome<T>> {
   const lockfile = await import("proper-lockfile");
   try {
-    ensurePrivateDir(cacheDirectory, { tighten: true });
-    ensurePrivateDir(locksDir(cacheDirectory), { tighten: true });
+    ensurePrivateDir(cacheDirectory);
+    ensurePrivateDir(locksDir(cacheDirectory));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new CacheDirError(cacheDirectory, `\`${locksDir(cacheDirectory)}\` cannot be created (${code})`, {
-      cause: error,
-    });
+    // Another user's directory (or a world-writable one) is refused, not written into: say which.
+    const problem =
+      error instanceof UnsafeFileError
+        ? error.message
+        : `\`${locksDir(cacheDirectory)}\` cannot be created: ${writeFailureReason(error, cacheDirectory)}`;
+    throw new CacheDirError(cacheDirectory, problem, { cause: error });
   }
   const path = lockPathFor(cacheDirectory, key);
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;

@@ -1,10 +1,11 @@
 // Where tokens are kept between processes: the OS keychain, or one 0600 JSON file per key in a 0700
 // dir when there is no keychain. A corrupt or foreign entry counts as absent and is replaced.
 // Synchronous calls on small files: node:fs/promises alone costs a warm `token` run ~1.4 ms to load.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fromKeychain, type KeychainBackend } from "../configstore/backends/keychain.js";
 import { ensurePrivateDir, writePrivateFile } from "../configstore/files.js";
+import { readFileBounded } from "../configstore/text-file.js";
 import { type CacheEntry, keyDigest, parseEntry, serializeEntry } from "./entry.js";
 import { tokensDir } from "./paths.js";
 
@@ -34,15 +35,15 @@ export function fileStore(cacheDirectory: string): TokenStore {
     location: dir,
     async read(key) {
       try {
-        return parseEntry(readFileSync(fileOf(key), "utf8"), key);
+        return parseEntry(readFileBounded(fileOf(key)).toString("utf8"), key);
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
       }
     },
     async write(entry) {
-      ensurePrivateDir(cacheDirectory, { tighten: true });
-      ensurePrivateDir(dir, { tighten: true });
+      ensurePrivateDir(cacheDirectory);
+      ensurePrivateDir(dir);
       await writePrivateFile(fileOf(entry.key), serializeEntry(entry));
     },
     async delete(key) {
@@ -66,7 +67,7 @@ export function fileStore(cacheDirectory: string): TokenStore {
       for (const name of names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n))) {
         let text = "";
         try {
-          text = readFileSync(join(dir, name), "utf8");
+          text = readFileBounded(join(dir, name)).toString("utf8");
         } catch {
           // Gone or unreadable since the listing: not an entry.
         }

@@ -1,7 +1,7 @@
 // Keyring-style tokens: served from the cache until they are about to expire, fetched once however
 // many callers ask at once (an in-process memo plus a cross-process lock per cache key), and a
 // still-valid cached token stands in when AWS has a transient failure.
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   type CodeArtifactError,
@@ -21,8 +21,10 @@ import {
   type TokenOptions,
 } from "../codeartifact/token.js";
 import { KeychainUnavailableError } from "../configstore/backends/keychain.js";
-import { ensurePrivateDir } from "../configstore/files.js";
+import { CodedError } from "../configstore/errors.js";
+import { ensurePrivateDir, writeFailureReason } from "../configstore/files.js";
 import { Secret } from "../configstore/secret.js";
+import { readFileBounded } from "../configstore/text-file.js";
 import { type CacheEntry, cacheKey, DEFAULT_REFRESH_MARGIN_SECONDS, isFresh, isUnexpired } from "./entry.js";
 import { CacheDirError, KeychainRequiredError } from "./errors.js";
 import { type LockOptions, withKeyLock } from "./lock.js";
@@ -109,7 +111,7 @@ async function announce(dir: string, store: TokenStore, reason: string | undefin
   const marker = join(dir, "store");
   let said = "";
   try {
-    said = readFileSync(marker, "utf8");
+    said = readFileBounded(marker, 64).toString("utf8");
   } catch {
     // Never said.
   }
@@ -120,7 +122,7 @@ async function announce(dir: string, store: TokenStore, reason: string | undefin
       : `caching tokens in ${store.location} (files readable only by you)${reason ? `; no OS keychain: ${reason}` : ""}`,
   );
   try {
-    ensurePrivateDir(dir, { tighten: true });
+    ensurePrivateDir(dir);
     writeFileSync(marker, store.kind, { mode: 0o600 });
   } catch {
     // Not remembering only means saying it again next time.
@@ -289,7 +291,7 @@ export async function getTokenForRegistry(
           await store.write(entry);
         } catch (error) {
           options.onWarning?.(
-            `could not cache the token in ${store.location}: ${(error as Error).message.split("\n")[0]} (the next run fetches again)`,
+            `could not cache the token in ${store.location}: ${cacheWriteProblem(error, store.location)} (the next run fetches again)`,
           );
           delete result.cache;
         }
@@ -356,4 +358,12 @@ export async function getAuthorizationToken(
   options: GetTokenOptions = {},
 ): Promise<CachedAuthorizationToken> {
   return getTokenForRegistry(await resolveRegistry(input, options), options);
+}
+
+/** One line for a failed cache write: our own errors as they are, a system error by its cause (disk full…). */
+function cacheWriteProblem(error: unknown, location: string): string {
+  if (error instanceof CodedError || !(error as NodeJS.ErrnoException)?.code) {
+    return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+  }
+  return writeFailureReason(error, location);
 }

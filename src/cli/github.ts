@@ -1,7 +1,7 @@
 // Passing a token to later GitHub Actions steps: the runner reads `NAME<<DELIMITER` blocks from the
 // file $GITHUB_ENV (a random delimiter, so no value can end the block early).
-import { appendFileSync } from "node:fs";
 import { CodedError } from "../configstore/errors.js";
+import { appendPrivateFile } from "../configstore/files.js";
 
 export class GithubEnvError extends CodedError {
   override name = "GithubEnvError";
@@ -34,6 +34,7 @@ export async function exportToGithubEnv(
     const delimiter = `ghadelimiter_${randomBytes(12).toString("hex")}`;
     text += `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
   }
-  appendFileSync(file, text);
+  // The same ownership and file-kind checks as every other secret file; created 0600.
+  appendPrivateFile(file, text);
   return file;
 }

@@ -1,6 +1,6 @@
 // Commander wiring only: each command's code is imported when it runs, so `token` on a cache hit
 // loads neither the AWS SDK nor the other commands. Exit codes: 0 success, 1 failure, 2 usage.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { reportError, UsageError } from "./errors.js";
 import { createOutput } from "./output.js";
 import { type Runner, runCommand } from "./run-command.js";
@@ -29,7 +29,7 @@ function registryOptions(
   }
   if (options.overrides !== false) {
     command
-      .option("--profile <name>", "AWS profile to use (overrides the config)")
+      .option("--profile <name>", "AWS profile to use (overrides the config)", nonEmpty("the profile name"))
       .option("--duration <seconds>", "token lifetime: 0, or 900 to 43200 seconds (overrides the config)");
   }
   if (options.minValid) {
@@ -39,6 +39,18 @@ function registryOptions(
     );
   }
   return command;
+}
+
+/**
+ * A value parser that refuses "": an empty `--config` or `--profile` (an unset shell variable, say)
+ * would otherwise be dropped and the default used in silence. Commander reports it as a usage error.
+ */
+function nonEmpty(what: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === "")
+      throw new InvalidArgumentError(`${what} cannot be empty: give one, or leave the option out.`);
+    return value;
+  };
 }
 
 function example(command: Command, ...lines: string[]): Command {
@@ -59,6 +71,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     .option(
       "-c, --config <path>",
       "config file (default: CODEARTIFACT_KEYRING_CONFIG, then the user config dir)",
+      nonEmpty("the config file path"),
     )
     .option("--json", "machine-readable output on stdout (never a token, except `token --format json`)")
     .option("-q, --quiet", "print nothing on success")

@@ -1,9 +1,9 @@
 // What `refresh install` recorded (the registries, config and environment in force then, the scheduler)
 // and how the last background run ended. Read by `refresh`, and by `status` and `diagnose`, which show a
 // failed run with its fix; kept apart from the scheduler code so those commands load little.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { userDirs } from "../configstore/paths.js";
+import { readFileBounded } from "../configstore/text-file.js";
 import { formatRelative, formatUtc } from "../configstore/time-text.js";
 import type { ScheduledCommand, SchedulerKind } from "./scheduler.js";
 
@@ -46,7 +46,7 @@ export function lastRunPath(recordFile: string): string {
 
 function readJson<T>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    return JSON.parse(readFileBounded(file).toString("utf8")) as T;
   } catch {
     return undefined;
   }

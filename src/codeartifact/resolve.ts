@@ -99,9 +99,10 @@ export function resolveTarget(input: RegistryInput, config: KeyringConfig): Regi
 
 /**
  * The chain `${NAME}` references in settings resolve through, first hit wins: the environment, the
- * project's `.env`, the user secrets it links to (ours, then dotnet user-secrets' and
- * python-env-secrets' when it links to those and they hold secrets), Docker secrets, then SSM under
- * `ssm_prefix` and Secrets Manager under `secretsmanager_prefix`.
+ * user secrets the project's `.env` links to (ours, then dotnet user-secrets' and python-env-secrets'
+ * when it links to those and they hold secrets), the project's `.env`, Docker secrets, then SSM under
+ * `ssm_prefix` and Secrets Manager under `secretsmanager_prefix`. User secrets come before `.env`: the
+ * repository controls its `.env`, and must not be able to override a value the user keeps outside it.
  * Backends are imported only when a value actually holds a reference.
  */
 export async function settingsStore(options: {
@@ -122,7 +123,6 @@ export async function settingsStore(options: {
   ]);
   const backends: Backend[] = [
     fromEnv({ env: options.env }),
-    fromDotenv({ path: join(options.cwd, ".env") }),
     fromUserSecrets({ projectDir: options.cwd, env: options.env }),
   ];
   // A project linked to dotnet user-secrets or python-env-secrets: that store follows ours, when the
@@ -137,7 +137,7 @@ export async function settingsStore(options: {
     );
     if (holds) backends.push(foreign);
   }
-  backends.push(fromDockerSecrets({}));
+  backends.push(fromDotenv({ path: join(options.cwd, ".env") }), fromDockerSecrets({}));
   // What both AWS backends are reached with: the environment, the region, `timeout` and `verify`.
   const client = {
     env: options.env,

@@ -6,11 +6,11 @@
 // It lives in configstore because the SSM (and later Secrets Manager) backends need it and configstore
 // must not import codeartifact; it knows nothing of CodeArtifact tokens. Every SDK import is dynamic:
 // a process that never talks to AWS never loads the SDK.
-import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { FileRefusedError, readFileBounded } from "./text-file.js";
 
 /** Seconds each attempt may take in total (connect, send, headers, body) when no timeout is set. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -229,11 +229,17 @@ async function isSsoProfile(name: string, files: { filepath: string; configFilep
   return Boolean(profile?.sso_session || profile?.sso_start_url);
 }
 
+/** CA bundles are larger than config files (a full system bundle is ~220 KB); still bounded. */
+const MAX_CA_BUNDLE_BYTES = 16 * 1024 * 1024;
+
 function readCaBundle(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readFileBounded(path, MAX_CA_BUNDLE_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const code =
+      error instanceof FileRefusedError
+        ? error.what
+        : ((error as NodeJS.ErrnoException).code ?? String(error));
     throw new CaBundleError(
       `\`verify = ${path}\`: the CA bundle cannot be read (${code}): check the path, or set \`verify = true\` to use the system's CAs`,
       { cause: error },

@@ -148,6 +148,21 @@ export class ConfigFileError extends ConfigStoreError {
   }
 }
 
+/**
+ * A secret would go into a file or directory that is not safely the user's: another user's file or
+ * directory, a FIFO, device or socket, or a symlink planted in a shared sticky directory. Root gets
+ * this too: ownership is the guard that permission bits are not for root.
+ */
+export class UnsafeFileError extends ConfigStoreError {
+  override name = "UnsafeFileError";
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: ErrorOptions) {
+    super("UNSAFE_FILE", `\`${file}\` ${reason}`, options);
+    this.file = file;
+  }
+}
+
 /** The first line of an error's message, for quoting a lower failure inside ours. */
 export function causeMessage(cause: unknown): string {
   if (cause instanceof Error) return oneLine(cause.message || cause.name);

@@ -38,6 +38,7 @@ export {
   InvalidKeyError,
   InvalidValueError,
   SettingNotFoundError,
+  UnsafeFileError,
 } from "./errors.js";
 export { type IniDocument, type IniEntry, type IniSection, parseIni } from "./ini.js";
 export {

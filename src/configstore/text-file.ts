@@ -1,48 +1,86 @@
 // Reading a settings file as text, with the checks every reader needs: absent vs unreadable vs a
 // directory, a size limit (a config file is small; a huge one is a mistake or an attack), and text
 // that really is UTF-8 text (a NUL byte or invalid UTF-8 means someone pointed us at a binary).
+// Every file the tool reads (config, .npmrc, .yarnrc.yml, .env, package.json, cache entries) goes
+// through `readFileBounded`: a FIFO, device, socket or directory is refused before it is opened (a
+// FIFO would block the open forever), and at most MAX_CONFIG_BYTES + 1 bytes are read.
 // Synchronous reads of a small file: node:fs/promises alone costs a warm CLI run ~1.4 ms to load.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { ConfigFileError } from "./errors.js";
+import { describeFileKind } from "./files.js";
 
-/** Config files larger than this are refused. */
+/** Files larger than this (1 MiB) are refused: config files, .npmrc, .yarnrc.yml, .env, cache entries. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const BOM = "\uFEFF";
 
-/**
- * The text of a settings file: UTF-8, a leading BOM removed. Throws `ConfigFileError`:
- * `CONFIG_NOT_FOUND` when absent (callers that treat absence as empty check this code),
- * `CONFIG_UNREADABLE` for a directory or denied access, `CONFIG_TOO_LARGE` over 1 MiB, and
- * `CONFIG_PARSE` when the bytes are not text.
- */
-export async function readTextFile(path: string): Promise<string> {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (error) {
-    throw fileError(path, error);
+/** A file refused before or while reading it: not a regular file, or over the size limit. */
+export class FileRefusedError extends Error {
+  override name = "FileRefusedError";
+  constructor(
+    readonly file: string,
+    readonly refusal: "directory" | "not-regular" | "too-large",
+    /** What is wrong, to follow the file's name: `is a FIFO (named pipe), not a regular file`. */
+    readonly what: string,
+  ) {
+    super(`${file} ${what}`);
   }
+}
+
+function refuseKind(path: string, info: Stats): FileRefusedError {
+  return new FileRefusedError(
+    path,
+    info.isDirectory() ? "directory" : "not-regular",
+    `is ${describeFileKind(info)}, not a regular file`,
+  );
+}
+
+/**
+ * The bytes of the regular file `path` (symlinks followed), at most `maxBytes`. Checks the kind with
+ * stat before opening, opens without blocking and checks the open descriptor again.
+ *
+ * @throws {FileRefusedError} for a directory, FIFO, device or socket, or a file over `maxBytes`.
+ * @throws the fs error (`ENOENT`, `EACCES`, …) when the file cannot be opened or read.
+ */
+export function readFileBounded(path: string, maxBytes: number = MAX_CONFIG_BYTES): Buffer {
+  const before = statSync(path);
+  if (!before.isFile()) throw refuseKind(path, before);
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const info = fstatSync(fd);
-    if (info.isDirectory()) {
-      throw new ConfigFileError(
-        "CONFIG_UNREADABLE",
-        path,
-        undefined,
-        "is a directory, not a file. Give the file's path.",
-      );
-    }
-    // Read at most one byte over the limit instead of trusting the size (pipes and /proc report 0).
+    if (!info.isFile()) throw refuseKind(path, info);
+    // Read at most one byte over the limit instead of trusting the size (/proc files report 0).
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buffer = Buffer.alloc(Math.min(64 * 1024, MAX_CONFIG_BYTES + 1 - total));
+      const buffer = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
       const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > MAX_CONFIG_BYTES) {
+      if (total > maxBytes) {
+        throw new FileRefusedError(path, "too-large", `is larger than ${maxBytes} bytes`);
+      }
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The text of a settings file: UTF-8, a leading BOM removed. Throws `ConfigFileError`:
+ * `CONFIG_NOT_FOUND` when absent (callers that treat absence as empty check this code),
+ * `CONFIG_UNREADABLE` for a directory, FIFO, device or denied access, `CONFIG_TOO_LARGE` over 1 MiB,
+ * and `CONFIG_PARSE` when the bytes are not text.
+ */
+export async function readTextFile(path: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileBounded(path);
+  } catch (error) {
+    if (error instanceof FileRefusedError) {
+      if (error.refusal === "too-large") {
         throw new ConfigFileError(
           "CONFIG_TOO_LARGE",
           path,
@@ -50,14 +88,18 @@ export async function readTextFile(path: string): Promise<string> {
           `is larger than ${MAX_CONFIG_BYTES} bytes, too large for a settings file. Check that this is the right file.`,
         );
       }
+      throw new ConfigFileError(
+        "CONFIG_UNREADABLE",
+        path,
+        undefined,
+        error.refusal === "directory"
+          ? "is a directory, not a file. Give the file's path."
+          : `${error.what}. Give the path of a file.`,
+      );
     }
-    return decodeText(Buffer.concat(chunks), path);
-  } catch (error) {
-    if (error instanceof ConfigFileError) throw error;
     throw fileError(path, error);
-  } finally {
-    closeSync(fd);
   }
+  return decodeText(bytes, path);
 }
 
 /** UTF-8 bytes to text; a NUL byte or invalid UTF-8 is an error naming the file and line. */

@@ -1,8 +1,9 @@
 // Whether npm/pnpm would have working credentials for a registry right now, without fetching anything:
 // each source (environment, user .npmrc line, pnpm token helper) checked, with one line per problem and
 // its fix. `status` turns the verdict into its exit code; `diagnose` shows the same problems as traps.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { readTokenExpiry } from "../codeartifact/token.js";
+import { readFileBounded } from "../configstore/text-file.js";
 import { formatRelative, formatUtc } from "../configstore/time-text.js";
 import type { NpmrcEntry } from "./ini-text.js";
 import { registryNerfDart } from "./nerf-dart.js";
@@ -40,7 +41,7 @@ export function tokenHelperProblem(helperPath: string): string | undefined {
   if (!existsSync(helperPath)) return `the pnpm token helper ${helperPath} is missing`;
   let text = "";
   try {
-    text = readFileSync(helperPath, "utf8");
+    text = readFileBounded(helperPath).toString("utf8");
   } catch {
     return `the pnpm token helper ${helperPath} cannot be read`;
   }

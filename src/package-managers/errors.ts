@@ -19,6 +19,8 @@ export type PackageManagerErrorCode =
   | "GIT_TRACKED_TARGET"
   /** A token would go into an untracked file that git does not ignore (`git add .` would commit it). */
   | "GIT_UNIGNORED_TARGET"
+  /** git cannot say whether it would commit the file (an error, dubious ownership, git missing while a `.git` exists): refused. */
+  | "GIT_STATE_UNKNOWN"
   /** An .npmrc that cannot be edited safely (not UTF-8, NUL bytes, not a regular file). */
   | "NPMRC_INVALID"
   /** A value that npm's .npmrc parser would read back differently from what was written. */
@@ -43,12 +45,21 @@ export type PackageManagerErrorCode =
 /** A token may not be written where git would commit it. */
 export class GitTrackedTargetError extends PackageManagerError {
   override name = "GitTrackedTargetError";
+  /** What overrides the refusal: the `force` option (the CLI's `--force`). */
+  readonly hint = { option: "force" } as const;
   constructor(
     readonly file: string,
-    readonly state: "tracked" | "unignored",
+    readonly state: "tracked" | "unignored" | "unknown",
     message: string,
   ) {
-    super(state === "tracked" ? "GIT_TRACKED_TARGET" : "GIT_UNIGNORED_TARGET", message);
+    super(
+      state === "tracked"
+        ? "GIT_TRACKED_TARGET"
+        : state === "unignored"
+          ? "GIT_UNIGNORED_TARGET"
+          : "GIT_STATE_UNKNOWN",
+      message,
+    );
   }
 }
 

@@ -3,10 +3,11 @@
 // user data dir) rather than in the .npmrc, so `logout` removes exactly those lines, never one the user
 // wrote (a line whose value the user changed since is theirs), and deletes a file it created once it
 // is empty again.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ensurePrivateDir, writePrivateFile } from "../configstore/files.js";
 import { userDirs } from "../configstore/paths.js";
+import { readFileBounded } from "../configstore/text-file.js";
 
 /** A registry line `login` added. */
 export interface AddedRegistryLine {
@@ -30,7 +31,9 @@ export function additionsRecordPath(env: NodeJS.ProcessEnv): string {
 
 function readRecord(env: NodeJS.ProcessEnv): Record {
   try {
-    const data = JSON.parse(readFileSync(additionsRecordPath(env), "utf8")) as { files?: unknown };
+    const data = JSON.parse(readFileBounded(additionsRecordPath(env)).toString("utf8")) as {
+      files?: unknown;
+    };
     return data.files && typeof data.files === "object" ? (data.files as Record) : {};
   } catch {
     // Missing or unreadable: nothing recorded, so nothing is removed (the safe side).

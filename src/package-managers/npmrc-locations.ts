@@ -1,9 +1,10 @@
 // Where npm, pnpm and yarn keep their config: the user .npmrc (NPM_CONFIG_USERCONFIG honoured, in any
 // case, as npm reads env config), the project .npmrc (found from the project root as npm finds it,
 // workspaces included), yarn berry's rc files, and the per-user data dir for our pnpm helpers.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { readFileBounded } from "../configstore/text-file.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -85,7 +86,7 @@ function isFile(path: string): boolean {
 
 function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readFileBounded(path).toString("utf8"));
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
-import { ensurePrivateDir, writePrivateFile } from "../configstore/files.js";
+import { ensurePrivateDir, writeFailureReason, writePrivateFile } from "../configstore/files.js";
 import { userDirs } from "../configstore/paths.js";
 import { RcFileError, TokenHelperConflictError, UnsafeValueError } from "./errors.js";
 import { parseNpmrc } from "./ini-text.js";
@@ -250,7 +250,7 @@ export async function installPnpmTokenHelpers(
     options.dryRun ? { ...applyOptions, dryRun: true } : { ...checkOptions, dryRun: true },
   );
   if (!options.dryRun) {
-    ensurePrivateDir(dir, { tighten: true });
+    ensurePrivateDir(dir);
     for (const helper of helpers) {
       const script =
         platform === "win32"
@@ -263,7 +263,7 @@ export async function installPnpmTokenHelpers(
           "FILE_IO",
           helper.helperPath,
           undefined,
-          `the helper cannot be written (${(cause as NodeJS.ErrnoException).code ?? String(cause)}): check that \`${dir}\` is writable`,
+          `the helper cannot be written: ${writeFailureReason(cause, dir)}`,
           { cause },
         );
       }

@@ -1,11 +1,18 @@
 // The one way this layer rewrites a config file (.npmrc, .yarnrc.yml): resolve symlinks, refuse targets
 // git would commit, lock the real file, re-read it under the lock, write atomically only when the text
 // changes, and keep files that hold secrets at 0600.
-
-import { chmodSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from "../configstore/files.js";
+import { UnsafeFileError } from "../configstore/errors.js";
+import {
+  checkPrivateTarget,
+  ensurePrivateDir,
+  PRIVATE_FILE_MODE,
+  writeFailureReason,
+  writePrivateFile,
+} from "../configstore/files.js";
 import { removeFutureLock } from "../configstore/lock-clock.js";
+import { FileRefusedError, readFileBounded } from "../configstore/text-file.js";
 import { RcFileError } from "./errors.js";
 import { assertNotGitExposed, type GitOptions } from "./git.js";
 
@@ -99,21 +106,23 @@ export function readConfigText(file: string, format: "npmrc" | "yarnrc"): string
   const code = format === "npmrc" ? "NPMRC_INVALID" : "YARNRC_INVALID";
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileBounded(file);
   } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    if (errno === "ENOENT") return undefined;
-    if (errno === "EISDIR") {
+    if (error instanceof FileRefusedError) {
       throw new RcFileError(
         code,
         file,
         undefined,
-        "is a directory, not a file: remove it or name another file",
-        {
-          cause: error,
-        },
+        error.refusal === "directory"
+          ? "is a directory, not a file: remove it or name another file"
+          : error.refusal === "too-large"
+            ? `${error.what}, too large for a config file: check that this is the right file; nothing was written`
+            : `${error.what}, so it is not read: remove it or name another file`,
+        { cause: error },
       );
     }
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === "ENOENT") return undefined;
     throw new RcFileError(
       "FILE_IO",
       file,
@@ -214,6 +223,9 @@ export async function editPrivateTextFile<D>(
 ): Promise<EditOutcome<D>> {
   const realFile = resolveRealPath(file);
   const shown = realFile === resolve(file) ? realFile : `${file}\` → \`${realFile}`;
+  // Ownership, kind and symlink checks before git, the lock or a dry run's answer: one rule for every
+  // file this layer writes (see configstore/files.ts).
+  checkPrivateTarget(file);
   if (options.writesSecret && !options.force) {
     await assertNotGitExposed(realFile, { ...(options.env ? { env: options.env } : {}), shownAs: file });
   }
@@ -263,11 +275,12 @@ export async function editPrivateTextFile<D>(
   try {
     ensurePrivateDir(dirname(realFile));
   } catch (error) {
+    if (error instanceof UnsafeFileError) throw error;
     throw new RcFileError(
       "FILE_IO",
       shown,
       undefined,
-      `its directory cannot be created (${(error as NodeJS.ErrnoException).code}): check the path`,
+      `its directory cannot be created: ${writeFailureReason(error, dirname(realFile))}`,
       { cause: error },
     );
   }
@@ -278,12 +291,13 @@ export async function editPrivateTextFile<D>(
       try {
         await writePrivateFile(realFile, write.text, { mode: write.mode });
       } catch (error) {
+        if (error instanceof UnsafeFileError) throw error;
         const errno = (error as NodeJS.ErrnoException).code;
         throw new RcFileError(
           errno === "EROFS" ? "FILE_READ_ONLY" : "FILE_IO",
           shown,
           undefined,
-          `cannot be written (${errno ?? String(error)}): check the permissions of \`${dirname(realFile)}\`, or name another file`,
+          `cannot be written: ${writeFailureReason(error, dirname(realFile))}; nothing was changed`,
           { cause: error },
         );
       }

@@ -232,10 +232,14 @@ describe.skipIf(!hasGit())("applyNpmrcEdits: git safety (real git)", () => {
     expect(await gitStateOf(file, { env })).toBe("tracked");
   });
 
-  it("treats a missing git as 'not tracked'", async () => {
+  it("fails closed when git is missing but a .git exists above the file; outside any repository it is 'outside'", async () => {
     const dir = repo();
     const file = join(dir, ".npmrc");
-    expect(await gitStateOf(file, { env: { ...gitEnv, PATH: join(dir, "no-bin") } })).toBe("outside");
+    expect(await gitStateOf(file, { env: { ...gitEnv, PATH: join(dir, "no-bin") } })).toBe("unknown");
+    const plain = makeTempDir();
+    expect(await gitStateOf(join(plain, ".npmrc"), { env: { ...gitEnv, PATH: join(plain, "no-bin") } })).toBe(
+      "outside",
+    );
   });
 });
 

@@ -76,7 +76,7 @@ const CA = (url: string, problem: string, where = FLAG) =>
 const ca = (host: string, path = "/npm/npm-store/") => `https://${host}${path}`;
 const HOST = "corp-111122223333.d.codeartifact.us-east-1.amazonaws.com";
 const DURATION_RULE = "use 0 (expire with the role session) or 900 to 43200 seconds";
-const LOOKED = "looked in env, dotenv, user-secrets, docker-secrets";
+const LOOKED = "looked in env, user-secrets, dotenv, docker-secrets";
 
 const cases: Case[] = [
   // ── config files ────────────────────────────────────────────────────────────────────────────────
@@ -636,7 +636,7 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path(".npmrc")}\`: is a directory, not a file: remove it or name another file`,
+      `error: \`${w.path(".npmrc")}\` is a directory, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
     ],
   },
   {
@@ -663,7 +663,7 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path("elsewhere")}\`: is a directory, not a file: remove it or name another file`,
+      `error: \`${w.path("elsewhere")}\` is a directory, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
     ],
   },
   {
@@ -915,7 +915,7 @@ const cases: Case[] = [
     args: login(),
     status: 1,
     stderr: (w) => [
-      `error: \`${w.path("npmrc.d")}\`: is a directory, not a file: remove it or name another file`,
+      `error: \`${w.path("npmrc.d")}\` is a directory, not a regular file, so no secret is written into it: remove it, or name a file of your own`,
     ],
   },
   {

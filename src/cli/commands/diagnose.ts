@@ -2,7 +2,7 @@
 // applied (and the warnings), each setting with where it came from (secrets redacted), the identity,
 // the cache store and its probe, the .npmrc files npm and pnpm read and what they find there, known
 // traps, and finally whether a token can be had. The first thing to run after a 401.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "../../cache/paths.js";
 import { keychainStore } from "../../cache/stores.js";
@@ -15,6 +15,7 @@ import { tokenHelperProblem, tokenValueProblem } from "../../package-managers/cr
 import { parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { findProject, findUserNpmrc } from "../../package-managers/npmrc-locations.js";
+import { readConfigText } from "../../package-managers/private-file.js";
 import {
   findTokenReferences,
   npmConfigFiles,
@@ -97,7 +98,7 @@ function inspectNpmrc(
   if (exists) {
     let text = "";
     try {
-      text = readFileSync(file, "utf8");
+      text = readConfigText(file, "npmrc") ?? "";
     } catch (error) {
       lines.push({ line: 0, text: `cannot read: ${oneLine(error)}` });
     }

@@ -1,5 +1,7 @@
 // `login` (the default command): a token for every CodeArtifact registry the project uses, one fetch
 // per domain and identity, written where npm (and, with --yarn, yarn berry) reads it.
+
+import { dirname } from "node:path";
 import type { CachedAuthorizationToken } from "../../cache/token.js";
 import type { NpmrcEdit } from "../../package-managers/npmrc.js";
 import type { CommandContext } from "../context.js";
@@ -120,24 +122,35 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
     written = describeFileChange(npmrc.realFile, npmrc.changed, flags.dryRun, env);
     if (!flags.dryRun) {
       // Remembered so `logout` can take back exactly these lines (and a file it created), never the user's.
-      const { recordAdditions } = await import("../../package-managers/npmrc-additions.js");
-      await recordAdditions(
-        npmrc.realFile,
-        {
-          created: npmrc.created,
-          registries: npmrc.changes.flatMap((c) =>
-            c.action === "add" && (c.key === "registry" || c.key.endsWith(":registry"))
-              ? [
-                  {
-                    registryUrl: c.text.slice(c.text.indexOf("=") + 1),
-                    ...(c.key === "registry" ? {} : { scope: c.key.slice(0, -":registry".length) }),
-                  },
-                ]
-              : [],
-          ),
-        },
-        env,
+      const { additionsRecordPath, recordAdditions } = await import(
+        "../../package-managers/npmrc-additions.js"
       );
+      try {
+        await recordAdditions(
+          npmrc.realFile,
+          {
+            created: npmrc.created,
+            registries: npmrc.changes.flatMap((c) =>
+              c.action === "add" && (c.key === "registry" || c.key.endsWith(":registry"))
+                ? [
+                    {
+                      registryUrl: c.text.slice(c.text.indexOf("=") + 1),
+                      ...(c.key === "registry" ? {} : { scope: c.key.slice(0, -":registry".length) }),
+                    },
+                  ]
+                : [],
+            ),
+          },
+          env,
+        );
+      } catch (error) {
+        // The token is written; only the bookkeeping for `logout` is not (a read-only HOME, a full disk).
+        const record = additionsRecordPath(env);
+        const { writeFailureReason } = await import("../../configstore/files.js");
+        out.warn(
+          `could not record what was added to \`${npmrc.realFile}\` in \`${record}\`: ${(error as NodeJS.ErrnoException).code ? writeFailureReason(error, dirname(record)) : (error as Error).message}; \`logout\` will leave those lines`,
+        );
+      }
     }
     if (flags.dryRun) printChanges(out, npmrc.realFile, npmrc.changes, env);
     if (flags.yarn) {

@@ -1,6 +1,6 @@
 // `logout`: removes what this tool wrote for the registries (token lines, pnpm helpers, yarn tokens)
 // and their cached tokens. Everything else in those files stays byte for byte.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { clearCachedTokens } from "../../cache/manage.js";
 import { normalizeRegistryUrl, parseRegistryUrl } from "../../codeartifact/registry-url.js";
 import { parseNpmrc } from "../../package-managers/ini-text.js";
@@ -8,7 +8,7 @@ import { applyNpmrcEdits, type NpmrcEdit } from "../../package-managers/npmrc.js
 import { readAdditions, replaceAdditions } from "../../package-managers/npmrc-additions.js";
 import { userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import { removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
-import { resolveRealPath } from "../../package-managers/private-file.js";
+import { readConfigText, resolveRealPath } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
@@ -23,7 +23,7 @@ interface LogoutFlags extends RegistryFlags {
 function tokenLinesIn(file: string, isOurs: (url: string) => boolean): string[] {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readConfigText(file, "npmrc") ?? "";
   } catch {
     return [];
   }
@@ -85,7 +85,7 @@ export async function run(context: CommandContext, flags: LogoutFlags): Promise<
   if (additions.created && npmrc.changed) {
     let text: string | undefined;
     try {
-      text = readFileSync(npmrc.realFile, "utf8");
+      text = readConfigText(npmrc.realFile, "npmrc");
     } catch {
       text = undefined;
     }

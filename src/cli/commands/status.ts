@@ -1,11 +1,11 @@
 // `status`: the registries in use, where each gets its credentials, and the cached tokens with their
 // expiry (never their values).
-import { readFileSync } from "node:fs";
 import { type CachedTokenInfo, listCachedTokens } from "../../cache/manage.js";
 import { checkCredentials } from "../../package-managers/credential-check.js";
 import { type NpmrcEntry, parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { npmEnvSetting, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
+import { readConfigText } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { describeExpiry, tildify } from "../present.js";
 import { describeFailedRun } from "../refresh-record.js";
@@ -39,7 +39,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   const npmrcFile = userNpmrcPath({ env });
   let npmrcText = "";
   try {
-    npmrcText = readFileSync(npmrcFile, "utf8");
+    npmrcText = readConfigText(npmrcFile, "npmrc") ?? "";
   } catch {
     // No user .npmrc: no credentials in it.
   }

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BackendError } from "../errors.js";
+import { FileRefusedError, readFileBounded } from "../text-file.js";
 import type { Backend } from "../types.js";
 
 export interface DockerSecretsOptions {
@@ -28,20 +28,25 @@ export function fromDockerSecrets(options: DockerSecretsOptions = {}): Backend {
       if (!isFileName(key)) return undefined;
       let bytes: Buffer;
       try {
-        bytes = await readFile(join(dir, key));
+        bytes = readFileBounded(join(dir, key), MAX_SECRET_BYTES);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+        if (error instanceof FileRefusedError) {
+          throw new BackendError("docker-secrets", key, {
+            reason:
+              error.refusal === "directory"
+                ? `\`${join(dir, key)}\` is a directory, not a file.`
+                : `\`${join(dir, key)}\` ${error.what}.`,
+            hint:
+              error.refusal === "too-large"
+                ? "Check that the secret is mounted at the right place."
+                : "Check the secret's mount and permissions.",
+          });
+        }
         throw new BackendError("docker-secrets", key, {
           cause: error,
-          reason: code === "EISDIR" ? `\`${join(dir, key)}\` is a directory, not a file.` : undefined,
           hint: "Check the secret's mount and permissions.",
-        });
-      }
-      if (bytes.length > MAX_SECRET_BYTES) {
-        throw new BackendError("docker-secrets", key, {
-          reason: `\`${join(dir, key)}\` is larger than ${MAX_SECRET_BYTES} bytes.`,
-          hint: "Check that the secret is mounted at the right place.",
         });
       }
       let text: string;

@@ -3,14 +3,15 @@
 // live in `<user config dir>/user-secrets/<id>/secrets.json`, so `git add .`, a Docker build context
 // or an editor's AI assistant indexing the workspace never sees them.
 import { randomUUID } from "node:crypto";
-import { appendFile, readFile } from "node:fs/promises";
-import { join, posix, resolve, win32 } from "node:path";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { appendFile } from "node:fs/promises";
+import { dirname, join, posix, resolve, sep, win32 } from "node:path";
 import { BackendError, type BackendOperation, ConfigFileError, ConfigStoreError } from "../errors.js";
 import { ensurePrivateDir, writePrivateFile } from "../files.js";
 import { removeFutureLock } from "../lock-clock.js";
 import { userDirs } from "../paths.js";
 import { Secret } from "../secret.js";
-import { readTextFile, readTextFileIfExists } from "../text-file.js";
+import { FileRefusedError, readFileBounded, readTextFile, readTextFileIfExists } from "../text-file.js";
 import type { WritableBackend } from "../types.js";
 import { readDotenvFile } from "./dotenv.js";
 import {
@@ -249,7 +250,7 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
   ): Promise<T> => {
     const { file } = at;
     const run = async (): Promise<T> => {
-      ensurePrivateDir(at.dir, { tighten: true });
+      ensurePrivateDir(at.dir);
       const { lock } = await import("proper-lockfile");
       removeFutureLock(file, LOCK_STALE_MS);
       let release: () => Promise<void>;
@@ -353,6 +354,35 @@ export function fromUserSecrets(options: UserSecretsOptions): UserSecretsBackend
 }
 
 /**
+ * Refuses a `.env` that is a symlink leading out of the project: appending the id would change a file
+ * elsewhere (another project's, a shared one), which the repository chose, not the user.
+ */
+function assertEnvFileInsideProject(r: { projectDir: string; envFile: string }): void {
+  let link: boolean;
+  try {
+    link = lstatSync(r.envFile).isSymbolicLink();
+  } catch {
+    return;
+  }
+  if (!link) return;
+  const project = realpathSync(r.projectDir);
+  let target: string;
+  try {
+    target = realpathSync(r.envFile);
+  } catch {
+    // A dangling link: where it points is where the append would create a file.
+    target = resolve(dirname(r.envFile), readlinkSync(r.envFile));
+  }
+  if (target === project || target.startsWith(`${project}${sep}`)) return;
+  throw new ConfigFileError(
+    "CONFIG_UNREADABLE",
+    r.envFile,
+    undefined,
+    `is a symbolic link to \`${target}\`, outside the project, so the user-secrets id is not appended there. Replace the link with a file of the project's own.`,
+  );
+}
+
+/**
  * Sets a project up for user secrets: adds `USER_SECRETS_ID=<uuid>` to its `.env` (creating the
  * file if needed, appending without changing a byte of what is there) and creates the secrets folder
  * (0700). A project that already has an id keeps it.
@@ -368,10 +398,20 @@ export async function initUserSecrets(options: UserSecretsOptions): Promise<Init
     const id = randomUUID();
     // The store's current id key: python-env-secrets' newer ENV_SECRETS_ID, USER_SECRETS_ID otherwise.
     const [link] = r.links as [Resolved["links"][number]];
+    assertEnvFileInsideProject(r);
     let existing: Buffer;
     try {
-      existing = await readFile(r.envFile);
+      // Bounded, and a FIFO or device is refused rather than opened (the append would block on it).
+      existing = readFileBounded(r.envFile);
     } catch (error) {
+      if (error instanceof FileRefusedError) {
+        throw new ConfigFileError(
+          "CONFIG_UNREADABLE",
+          r.envFile,
+          undefined,
+          `${error.what}. Nothing was written.`,
+        );
+      }
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       existing = Buffer.alloc(0);
     }
@@ -385,6 +425,6 @@ export async function initUserSecrets(options: UserSecretsOptions): Promise<Init
       file: r.join(link.root, id, r.format.fileName),
     };
   }
-  ensurePrivateDir(at.dir, { tighten: true });
+  ensurePrivateDir(at.dir);
   return { id: at.id, created, envFile: r.envFile, secretsFile: at.file };
 }
