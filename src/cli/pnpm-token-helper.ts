@@ -9,7 +9,6 @@ const say = (message: string) =>
 
 /** Prints `Bearer <token>` for `registry`; resolves to the exit code. (No top-level await: this builds as CommonJS.) */
 async function main(registry: string | undefined): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   try {
     if (!registry) throw new Error("no registry URL given: reinstall with `codeartifact-login setup pnpm`");
     const resolved = await resolveRegistry(registry);

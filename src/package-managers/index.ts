@@ -58,8 +58,6 @@ export {
 } from "./pnpm-token-helper.js";
 export type { EditOutcome, FileEditOptions } from "./private-file.js";
 export {
-  type ParsedYarnrc,
-  parseYarnrc,
   removeYarnAuthTokens,
   setYarnAuthTokens,
   type YarnrcChange,
