@@ -1,0 +1,160 @@
+// A newcomer's first hour with the CLI (issue 15), through the built bin: the rough edges they hit,
+// each pinned down. Help and usage, a closed stdout, flag values, `token --json`, `exec` arguments,
+// `secrets set` input.
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { BIN, stderrLines } from "../support/run.js";
+import { REGISTRY, REGISTRY_OTHER_DOMAIN, useFakeAws } from "./support.js";
+
+const { aws, sandbox } = useFakeAws();
+const HINT = "(run with --help for usage)";
+
+/**
+ * Runs the bin with a stdout whose reader has gone before the first write (what `| head -1` becomes
+ * once head has its line): resolves to the bin's exit status and stderr.
+ */
+function withClosedStdout(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const cli = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    cli.stdout.destroy();
+    let stderr = "";
+    cli.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    cli.on("error", reject);
+    cli.on("close", (status) => resolve({ status, stderr }));
+  });
+}
+
+describe("help", () => {
+  it("the top-level help says `login` is the default and shows examples", async () => {
+    const result = await sandbox().run(["--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Without a command, `login` runs/);
+    expect(result.stdout).toContain("Examples:\n  $ codeartifact-login ");
+    expect(result.stdout).toContain("$ codeartifact-login exec -- npm ci");
+  });
+
+  it("usage lines read naturally: `setup pnpm [options]`, `secrets <action> [key]`", async () => {
+    const box = sandbox();
+    const top = (await box.run(["--help"])).stdout;
+    expect(top).toMatch(/^ {2}setup pnpm \[options\] /m);
+    expect(top).toMatch(/^ {2}secrets <action> \[key\] \[options\] /m);
+    expect((await box.run(["setup", "--help"])).stdout).toMatch(
+      /^Usage: codeartifact-login setup pnpm \[options\]$/m,
+    );
+    expect((await box.run(["secrets", "--help"])).stdout).toMatch(
+      /^Usage: codeartifact-login secrets <action> \[key\] \[options\]$/m,
+    );
+    // No example tells a newcomer to run a package that is not published (or someone else's).
+    expect((await box.run(["login", "--help"])).stdout).not.toContain("npx");
+  });
+});
+
+describe("a closed stdout", () => {
+  it.each([
+    [["diagnose", "-r", REGISTRY], 0],
+    [["login", "--help"], 0],
+    [["--help"], 0],
+    [["status", "--json"], 0],
+    [["token", "-r", REGISTRY], 0],
+  ])("`%j | head -1` ends quietly with the usual status (%i)", async (args, status) => {
+    const box = sandbox();
+    const result = await withClosedStdout(args, box.env, box.project);
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+    expect(result.status).toBe(status);
+  });
+});
+
+describe("flag values", () => {
+  it.each([["5"], ["abc"], ["12h"]])("`--duration %s` is a usage error with the hint", async (value) => {
+    const box = sandbox();
+    const result = await box.run(["login", "-r", REGISTRY, "--duration", value]);
+    expect(result.status).toBe(2);
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: option '--duration <seconds>' argument '${value}' is invalid. use 0 (expire with the role session) or 900 to 43200 seconds ${HINT}`,
+    ]);
+    expect(aws().count("GetAuthorizationToken")).toBe(0);
+  });
+
+  it("`--duration 900` is taken", async () => {
+    const result = await sandbox().run(["token", "-r", REGISTRY, "--duration", "900"]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(aws().calls.at(-1)?.query).toMatchObject({ duration: "900" });
+  });
+
+  it("the explicit-coordinates error has the usage hint", async () => {
+    const result = await sandbox().run(["login", "-r", "https://npm.corp.example/", "--domain", "corp"]);
+    expect(result.status).toBe(2);
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository ${HINT}`,
+    ]);
+  });
+});
+
+describe("token", () => {
+  it("`token --json` prints the JSON document, as `--format json`", async () => {
+    const box = sandbox();
+    const result = await box.run(["token", "--json", "-r", REGISTRY]);
+    expect(result.status, result.stderr).toBe(0);
+    const issued = aws().codeartifact.issued.at(-1)?.token;
+    expect(JSON.parse(result.stdout)).toMatchObject({ token: issued, registryUrl: REGISTRY, source: "aws" });
+  });
+
+  it("`token --json --format raw` is a usage error, and prints no token", async () => {
+    const result = await sandbox().run(["token", "--json", "--format", "raw", "-r", REGISTRY]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: \`--json\` prints the JSON document (as \`--format json\`), not \`--format raw\`: drop one of them ${HINT}`,
+    ]);
+  });
+
+  it("`token --registry A --registry B` in two domains names the flags", async () => {
+    const result = await sandbox().run(["token", "-r", REGISTRY, "-r", REGISTRY_OTHER_DOMAIN]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: the --registry flags name registries in 2 domains (${REGISTRY}, ${REGISTRY_OTHER_DOMAIN}), and \`token\` prints one token: pass one --registry ${HINT}`,
+    ]);
+  });
+});
+
+describe("exec: everything after the command's name is the command's", () => {
+  it.each([
+    [["exec", "-r", REGISTRY, "node", "--version"], `${process.version}\n`],
+    [["exec", "-r", REGISTRY, "echo", "--registry", "X", "-q", "--json"], "--registry X -q --json\n"],
+    [["exec", "-r", REGISTRY, "--", "node", "--version"], `${process.version}\n`],
+  ])("%j", async (args, stdout) => {
+    const result = await sandbox().run(args);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(stdout);
+  });
+});
+
+describe("secrets set", () => {
+  it("with empty stdin is an error and stores nothing", async () => {
+    const box = sandbox();
+    expect((await box.run(["secrets", "init"])).status).toBe(0);
+    const result = await box.run(["secrets", "set", "API_KEY"], { input: "" });
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr)).toEqual([
+      "error: no value for API_KEY: stdin was empty, and an empty secret is almost always a mistake; pipe the value in (`printf %s VALUE | codeartifact-login secrets set API_KEY`); nothing was stored",
+    ]);
+    expect((await box.run(["secrets", "list", "--json"])).stdout).toContain('"keys": []');
+  });
+
+  it("with the value on the command line says values come from stdin", async () => {
+    const box = sandbox();
+    const result = await box.run(["secrets", "set", "API_KEY", "s3cr3t"]);
+    expect(result.status).toBe(2);
+    expect(stderrLines(result.stderr)).toEqual([
+      `error: values are read from stdin, never from the command line (shell history, \`ps\`): \`printf %s VALUE | codeartifact-login secrets set API_KEY\`, or run it without the value for a hidden prompt ${HINT}`,
+    ]);
+    expect(result.stderr).not.toContain("s3cr3t");
+  });
+});
