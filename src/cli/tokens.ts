@@ -14,7 +14,7 @@ export interface TokenOutcome {
 export async function fetchTokens(
   context: CommandContext,
   resolved: readonly ResolvedRegistry[],
-  options: { forceRefresh?: boolean } = {},
+  options: { forceRefresh?: boolean; readOnly?: boolean } = {},
 ): Promise<TokenOutcome[]> {
   const { out } = context;
   return Promise.all(
@@ -24,6 +24,7 @@ export async function fetchTokens(
           env: context.env,
           cwd: context.cwd,
           ...(options.forceRefresh ? { forceRefresh: true } : {}),
+          ...(options.readOnly ? { readOnly: true } : {}),
           onNotice: (m) => out.info(m),
           onWarning: (m) => out.warn(m),
         });

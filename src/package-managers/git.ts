@@ -2,7 +2,7 @@
 // of the real git with a clean environment (no GIT_DIR / GIT_WORK_TREE from a hook) and `-C <dir>`, on
 // the file's real path, so a ~/.npmrc symlinked into a dotfiles repository counts as tracked.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { basename, dirname, relative } from "node:path";
 import { GitTrackedTargetError } from "./errors.js";
 
@@ -91,6 +91,18 @@ export async function gitStateOf(file: string, options: GitOptions = {}): Promis
   return "unignored";
 }
 
+/** The file as the user named it, with its real path when that differs; "a link to" only for a symlink. */
+function describeTarget(realFile: string, shownAs: string | undefined): string {
+  if (!shownAs || shownAs === realFile) return `\`${realFile}\``;
+  let link = false;
+  try {
+    link = lstatSync(shownAs).isSymbolicLink();
+  } catch {
+    // Gone since it was resolved: say no more than the two paths.
+  }
+  return link ? `\`${shownAs}\` (a link to \`${realFile}\`)` : `\`${shownAs}\` (\`${realFile}\`)`;
+}
+
 /**
  * Refuses to put a token into `realFile` when git would commit it.
  *
@@ -103,10 +115,7 @@ export async function assertNotGitExposed(
 ): Promise<void> {
   const state = await gitStateOf(realFile, options);
   if (state !== "tracked" && state !== "unignored") return;
-  const named =
-    options.shownAs && options.shownAs !== realFile
-      ? `\`${options.shownAs}\` (a link to \`${realFile}\`)`
-      : `\`${realFile}\``;
+  const named = describeTarget(realFile, options.shownAs);
   const message =
     state === "tracked"
       ? `${named} is tracked by git, so a token (or token helper) written there would be committed: write tokens to your user .npmrc (the default), or pass \`--force\` if you really mean this file`

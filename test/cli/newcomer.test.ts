@@ -2,6 +2,7 @@
 // each pinned down. Help and usage, a closed stdout, flag values, `token --json`, `exec` arguments,
 // `secrets set` input.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BIN, stderrLines } from "../support/run.js";
 import { REGISTRY, REGISTRY_OTHER_DOMAIN, useFakeAws } from "./support.js";
@@ -156,5 +157,68 @@ describe("secrets set", () => {
       `error: values are read from stdin, never from the command line (shell history, \`ps\`): \`printf %s VALUE | codeartifact-login secrets set API_KEY\`, or run it without the value for a hidden prompt ${HINT}`,
     ]);
     expect(result.stderr).not.toContain("s3cr3t");
+  });
+});
+
+describe("exec through a shell or a script runner", () => {
+  it.each([
+    [["sh", "-c", "true"], "a shell (`sh`)"],
+    [["/bin/bash", "-c", "true"], "a shell (`bash`)"],
+    [["npm", "run", "--silent", "env"], "`npm run`"],
+  ])("%j gets a warning that /bin/sh drops the token variables", async (command, runner) => {
+    const box = sandbox();
+    box.projectNpmrc(`registry=${REGISTRY}\n`);
+    const result = await box.run(["exec", ...command]);
+    expect(stderrLines(result.stderr)).toContainEqual(
+      `warning: ${runner} starts its commands through /bin/sh, and Debian's /bin/sh drops the \`npm_config_//…:_authToken\` variables exec passes: a package manager started there may get no token (E401). Run the package manager itself under exec (\`codeartifact-login exec -- npm ci\`), or run \`codeartifact-login\` first to write the token to ~/.npmrc`,
+    );
+  });
+
+  it("a package manager run directly gets no warning", async () => {
+    const result = await sandbox().run(["exec", "-r", REGISTRY, "--", "node", "-e", "0"]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(stderrLines(result.stderr).filter((line) => line.startsWith("warning:"))).toEqual([]);
+  });
+});
+
+describe("login --dry-run", () => {
+  it("fetches what it needs but leaves the cache as it found it", async () => {
+    const box = sandbox();
+    const dry = await box.run(["login", "-r", REGISTRY, "--dry-run"]);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(aws().count("GetAuthorizationToken")).toBe(1);
+    expect(existsSync(box.path(".npmrc"))).toBe(false);
+    const status = await box.run(["status", "--json"]);
+    expect(JSON.parse(status.stdout).cachedTokens).toEqual([]);
+    // The real login fetches again: nothing was cached by the dry run.
+    expect((await box.run(["login", "-r", REGISTRY])).status).toBe(0);
+    expect(aws().count("GetAuthorizationToken")).toBe(2);
+  });
+
+  it("uses a fresh cached token without fetching", async () => {
+    const box = sandbox();
+    expect((await box.run(["token", "-r", REGISTRY])).status).toBe(0);
+    const dry = await box.run(["login", "-r", REGISTRY, "--dry-run"]);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/: cached token valid until/);
+    expect(aws().count("GetAuthorizationToken")).toBe(1);
+  });
+});
+
+describe("setup pnpm's closing line", () => {
+  it("says a token is still on disk when ~/.npmrc holds one", async () => {
+    const box = sandbox();
+    expect((await box.run(["login", "-r", REGISTRY])).status).toBe(0);
+    const setup = await box.run(["setup", "pnpm", "-r", REGISTRY]);
+    expect(setup.status, setup.stderr).toBe(0);
+    const last = stderrLines(setup.stderr).at(-1);
+    expect(last).toContain(`it still holds a token for ${REGISTRY}`);
+    expect(last).not.toContain("no token on disk");
+  });
+
+  it("says no token on disk when there is none", async () => {
+    const setup = await sandbox().run(["setup", "pnpm", "-r", REGISTRY]);
+    expect(setup.status, setup.stderr).toBe(0);
+    expect(stderrLines(setup.stderr).at(-1)).toContain("tokenHelper lines only, no token on disk.");
   });
 });

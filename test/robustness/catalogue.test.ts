@@ -664,13 +664,13 @@ const cases: Case[] = [
   },
   {
     category: ".npmrc",
-    name: "--npmrc names a file git tracks",
+    name: '--npmrc names a file git tracks (a plain file: its real path, not "a link to")',
     skip: hasGit() ? undefined : "git is not installed (.ci/run installs it)",
     setup: (w) => gitRepo(w, w.path("project/app"), { ".npmrc": "fund=false\n" }),
     args: () => ["login", "-r", URL, "--npmrc", "app/.npmrc"],
     status: 1,
     stderr: (w) => [
-      `error: \`app/.npmrc\` (a link to \`${w.path("project/app/.npmrc")}\`) is tracked by git, so a token (or token helper) written there would be committed: write tokens to your user .npmrc (the default), or pass \`--force\` if you really mean this file`,
+      `error: \`app/.npmrc\` (\`${w.path("project/app/.npmrc")}\`) is tracked by git, so a token (or token helper) written there would be committed: write tokens to your user .npmrc (the default), or pass \`--force\` if you really mean this file`,
     ],
   },
   {

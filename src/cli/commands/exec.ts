@@ -2,6 +2,7 @@
 // our stdin/stdout/stderr, the signals we receive, and we exit with its exit code.
 import { spawn } from "node:child_process";
 import { tokenEnvironment } from "../../package-managers/exec-env.js";
+import { scriptRunnerOf } from "../../package-managers/script-runner.js";
 import type { CommandContext } from "../context.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
 import { fetchTokens } from "../tokens.js";
@@ -12,6 +13,12 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
   const { out } = context;
   const [program, ...args] = command;
   if (!program) throw new Error("exec needs a command: codeartifact-login exec -- npm ci");
+  const runner = scriptRunnerOf(program, args);
+  if (runner) {
+    out.warn(
+      `${runner} starts its commands through /bin/sh, and Debian's /bin/sh drops the \`npm_config_//…:_authToken\` variables exec passes: a package manager started there may get no token (E401). Run the package manager itself under exec (\`codeartifact-login exec -- npm ci\`), or run \`codeartifact-login\` first to write the token to ~/.npmrc`,
+    );
+  }
   const selection = await chooseRegistries(context, flags, { required: true });
   const resolved = await resolveAll(context, selection, flags);
   const outcomes = await fetchTokens(context, resolved);
