@@ -56,6 +56,8 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
     {
       env,
       program: { node: process.execPath, script: helperScript() },
+      // Coordinates from the command line are nowhere else the helper could find them.
+      ...(flags.domain !== undefined ? { pinCoordinates: true } : {}),
       onNotice: notice,
       ...(flags.force ? { force: true } : {}),
       ...(flags.npmrc ? { npmrcPath: flags.npmrc } : {}),
