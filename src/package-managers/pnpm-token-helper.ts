@@ -3,7 +3,7 @@
 // stdout as the whole Authorization header, so each registry gets its own tiny script that runs our
 // Node entry with the registry URL; that entry prints `Bearer <token>` from the cache.
 import { createHash } from "node:crypto";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
@@ -316,6 +316,17 @@ function isInside(path: string, dir: string): boolean {
   return normalized.startsWith(`${base}/`);
 }
 
+/** The registry URL as `setup pnpm` was given it (http stays http), from the helper's header line. */
+function helperRegistryUrl(helperPath: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(helperPath, "utf8").slice(0, 4096);
+  } catch {
+    return undefined;
+  }
+  return /^(?:#|rem) pnpm token helper for (\S+), written by codeartifact-keyring\.\r?$/m.exec(text)?.[1];
+}
+
 /**
  * Removes pnpm token helpers: the `tokenHelper` lines that point into the helper dir, and the helper
  * files. `"all"` removes every one of ours; a line pointing at another program is left, with a warning.
@@ -347,7 +358,7 @@ export async function removePnpmTokenHelpers(
       }
       continue;
     }
-    removed.push({ registryUrl: `https:${nerf}`, helperPath: entry.value });
+    removed.push({ registryUrl: helperRegistryUrl(entry.value) ?? `https:${nerf}`, helperPath: entry.value });
     edits.push({ kind: "remove-token-helper", registryUrl: `https:${nerf}` });
   }
   const npmrc = await applyNpmrcEdits(npmrcPath, edits, {

@@ -222,3 +222,40 @@ describe("setup pnpm's closing line", () => {
     expect(stderrLines(setup.stderr).at(-1)).toContain("tokenHelper lines only, no token on disk.");
   });
 });
+
+describe("an http registry stays http", () => {
+  const HTTP = "http://npm.corp.example/npm/private/";
+  const mapped = (box: ReturnType<typeof sandbox>) => {
+    box.config(
+      `[codeartifact domain="corp" account="111122223333" region="us-east-1" name="npm-store"]\nregistry_url = ${HTTP}\n`,
+    );
+    box.projectNpmrc(`registry=${HTTP}\n`);
+  };
+
+  it("`logout --all` reports it as written, once", async () => {
+    const box = sandbox();
+    mapped(box);
+    expect((await box.run(["login"])).status).toBe(0);
+    const json = await box.run(["logout", "--all", "--json"]);
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).registries).toEqual([HTTP]);
+    expect((await box.run(["login"])).status).toBe(0);
+    const text = await box.run(["logout", "--all"]);
+    expect(stderrLines(text.stderr).at(-1)).toMatch(/^✔ logged out of 1 registry: /);
+  });
+
+  it("`setup pnpm --remove` reports it as written", async () => {
+    const box = sandbox();
+    mapped(box);
+    expect((await box.run(["setup", "pnpm"])).status).toBe(0);
+    const removed = await box.run(["setup", "pnpm", "--remove"]);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(stderrLines(removed.stderr)).toContain(`✔ removed the pnpm token helper for ${HTTP}`);
+    const json = await box.run(["setup", "pnpm", "--json"]);
+    expect(json.status).toBe(0);
+    const again = await box.run(["setup", "pnpm", "--remove", "--json"]);
+    expect(JSON.parse(again.stdout).removed.map((h: { registryUrl: string }) => h.registryUrl)).toEqual([
+      HTTP,
+    ]);
+  });
+});

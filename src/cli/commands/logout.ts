@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { clearCachedTokens } from "../../cache/manage.js";
 import { parseRegistryUrl } from "../../codeartifact/registry-url.js";
 import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { applyNpmrcEdits } from "../../package-managers/npmrc.js";
 import { userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import { removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
@@ -47,12 +48,15 @@ export async function run(context: CommandContext, flags: LogoutFlags): Promise<
       return false;
     }
   };
+  // One entry per registry (nerf dart): a token line has no scheme, so the URL as the project's
+  // .npmrc writes it (http stays http) comes first and the line's `https:` guess only fills gaps.
   const urls = flags.all
     ? [
-        ...new Set([
-          ...selection.registries.map((r) => r.target.registryUrl),
-          ...tokenLinesIn(npmrcFile, isOurs),
-        ]),
+        ...new Map(
+          [...tokenLinesIn(npmrcFile, isOurs), ...selection.registries.map((r) => r.target.registryUrl)].map(
+            (url) => [registryNerfDart(url), url],
+          ),
+        ).values(),
       ]
     : selection.registries.map((r) => r.target.registryUrl);
   if (urls.length === 0 && !flags.all) {
