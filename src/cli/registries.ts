@@ -1,8 +1,14 @@
 // Which registries a command works on: the --registry flags (with explicit coordinates for a URL
 // that is not CodeArtifact-shaped), else the ones the project's config files use.
+import { readFileSync } from "node:fs";
 import type { LoadedConfig } from "../codeartifact/config.js";
 import { loadKeyringConfig } from "../codeartifact/config.js";
-import { makeTarget, normalizeRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
+import {
+  makeTarget,
+  normalizeRegistryUrl,
+  parseRegistryUrl,
+  type RegistryTarget,
+} from "../codeartifact/registry-url.js";
 import {
   type ResolvedRegistry,
   resolveRegistry,
@@ -11,6 +17,7 @@ import {
 } from "../codeartifact/resolve.js";
 import { parseTokenDuration } from "../codeartifact/settings.js";
 import { CodedError } from "../configstore/errors.js";
+import { parseNpmrc } from "../package-managers/ini-text.js";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
 
@@ -121,8 +128,20 @@ export async function chooseRegistries(
     ...(found.scope ? { scope: found.scope } : {}),
   }));
   if (registries.length === 0 && options.required) {
+    // The config's warnings would have come with the registries; a typo there may be the reason.
+    const { unknownSettingWarnings } = await import("../codeartifact/select.js");
+    for (const warning of new Set([...config.warnings, ...unknownSettingWarnings(config.config)]))
+      context.out.warn(warning);
+    const where = discovered.searched.join(", ") || "the project's .npmrc or .yarnrc.yml";
+    // A URL of some other registry (not npm's public one): the likely proxy or mirror to map.
+    const other = discovered.notCodeArtifact.find(
+      (o) =>
+        /^https?:\/\/\S+$/.test(o.url) && !/^https?:\/\/registry\.(npmjs\.org|yarnpkg\.com)\//.test(o.url),
+    );
     throw new NoRegistryError(
-      `no CodeArtifact registry found in ${discovered.searched.join(", ") || "the project's .npmrc or .yarnrc.yml"}: pass --registry URL, or add \`registry=\` / \`@scope:registry=\` to the project's .npmrc`,
+      other
+        ? `no CodeArtifact registry found in ${where}: ${other.file ? `\`${other.file}\`${other.line ? `:${other.line}` : ""}` : "the environment"} sets \`${other.key}\` to \`${other.url}\`, which is not a CodeArtifact URL: map it with \`registry_url = ${other.url}\` in a \`[codeartifact domain=… account=… region=… name=…]\` section of the config, or pass \`--registry ${other.url}\` with --domain, --domain-owner, --region and --repository`
+        : `no CodeArtifact registry found in ${where}: pass --registry URL, or add \`registry=\` / \`@scope:registry=\` to the project's .npmrc`,
     );
   }
   return { config, registries, searched: discovered.searched };
@@ -156,4 +175,31 @@ export async function resolveAll(
     for (const warning of new Set(resolved.flatMap((r) => r.selection.warnings))) out.warn(warning);
   }
   return resolved;
+}
+
+/**
+ * Registries with a literal `//host/path/:_authToken` line in `file` (as `login --registry` writes
+ * them) that are CodeArtifact-shaped or mapped by a `registry_url` of the config. The line has no
+ * scheme: `https:` is assumed unless the config maps the `http:` URL.
+ */
+export function tokenLineRegistries(file: string, config: LoadedConfig["config"]): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  const mapped = new Set(config.sections.flatMap((s) => (s.registryUrl ? [s.registryUrl] : [])));
+  return parseNpmrc(text)
+    .filter((e) => e.section === undefined && e.key.endsWith(":_authToken") && e.key.startsWith("//"))
+    .flatMap((e) => {
+      const nerf = e.key.slice(0, -":_authToken".length);
+      if (mapped.has(`http:${nerf}`)) return [`http:${nerf}`];
+      const url = `https:${nerf}`;
+      try {
+        return parseRegistryUrl(url) !== undefined || mapped.has(url) ? [url] : [];
+      } catch {
+        return [];
+      }
+    });
 }

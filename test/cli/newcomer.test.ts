@@ -259,3 +259,33 @@ describe("an http registry stays http", () => {
     ]);
   });
 });
+
+describe("no CodeArtifact registry found", () => {
+  it("names the registry line it found, suggests `registry_url`, and still prints the config's warnings", async () => {
+    const box = sandbox();
+    const config = box.config("[codeartifact]\nprofle_name = dev\n");
+    box.projectNpmrc("fund=false\nregistry=https://npm.corp.example/\n");
+    const result = await box.run(["login"]);
+    expect(result.status).toBe(1);
+    const npmrc = `${box.project}/.npmrc`;
+    expect(stderrLines(result.stderr)).toEqual([
+      `warning: ${config}:2: unknown setting \`profle_name\` in [codeartifact]; did you mean \`profile_name\`?`,
+      `error: no CodeArtifact registry found in ${npmrc}: \`${npmrc}\`:2 sets \`registry\` to \`https://npm.corp.example/\`, which is not a CodeArtifact URL: map it with \`registry_url = https://npm.corp.example/\` in a \`[codeartifact domain=… account=… region=… name=…]\` section of the config, or pass \`--registry https://npm.corp.example/\` with --domain, --domain-owner, --region and --repository`,
+    ]);
+  });
+});
+
+describe("status", () => {
+  it("lists the CodeArtifact token lines `login --registry` wrote to ~/.npmrc", async () => {
+    const box = sandbox();
+    expect((await box.run(["login", "-r", REGISTRY])).status).toBe(0);
+    const result = await box.run(["status"]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("No CodeArtifact registry found");
+    expect(result.stdout).toContain("npm-store (corp, 111122223333, us-east-1)");
+    expect(result.stdout).toContain(`registry:    ${REGISTRY}  (from ~/.npmrc (token line))`);
+    expect(result.stdout).toMatch(/credentials: ~\/\.npmrc:1 _authToken/);
+    const json = JSON.parse((await box.run(["status", "--json"])).stdout);
+    expect(json.registries.map((r: { registryUrl: string }) => r.registryUrl)).toEqual([REGISTRY]);
+  });
+});

@@ -2,12 +2,18 @@
 // expiry (never their values).
 import { readFileSync } from "node:fs";
 import { type CachedTokenInfo, listCachedTokens } from "../../cache/manage.js";
+import { resolveTarget } from "../../codeartifact/resolve.js";
 import { type NpmrcEntry, parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { npmEnvSetting, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import type { CommandContext } from "../context.js";
 import { describeExpiry, tildify } from "../present.js";
-import { chooseRegistries, type RegistryFlags } from "../registries.js";
+import {
+  type ChosenRegistry,
+  chooseRegistries,
+  type RegistryFlags,
+  tokenLineRegistries,
+} from "../registries.js";
 
 /**
  * How npm/pnpm would authenticate to a registry right now, without fetching anything: the
@@ -47,7 +53,18 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   const cachedFor = (domain: string, owner: string, region: string): CachedTokenInfo[] =>
     listing.tokens.filter((t) => t.domain === domain && t.domainOwner === owner && t.region === region);
 
-  const registries = selection.registries.map((r) => ({
+  // Token lines `login --registry` wrote to the user .npmrc name registries no project file does.
+  const listed = new Set(selection.registries.map((r) => registryNerfDart(r.target.registryUrl)));
+  const fromTokenLines = tokenLineRegistries(npmrcFile, selection.config.config).flatMap((url) => {
+    if (listed.has(registryNerfDart(url))) return [];
+    listed.add(registryNerfDart(url));
+    try {
+      return [{ target: resolveTarget(url, selection.config.config), origin: `${npmrcFile} (token line)` }];
+    } catch {
+      return [];
+    }
+  });
+  const registries = [...selection.registries, ...fromTokenLines].map((r: ChosenRegistry) => ({
     registryUrl: r.target.registryUrl,
     domain: r.target.domain,
     domainOwner: r.target.domainOwner,
