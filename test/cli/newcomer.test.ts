@@ -289,3 +289,26 @@ describe("status", () => {
     expect(json.registries.map((r: { registryUrl: string }) => r.registryUrl)).toEqual([REGISTRY]);
   });
 });
+
+describe("a slow AWS call", () => {
+  const SLOW = "fetching a token for npm-store (corp)…";
+
+  it("shows one line per registry on stderr after about a second", async () => {
+    aws().inject("GetAuthorizationToken", { type: "delay", ms: 2500 });
+    const result = await sandbox().run(["login", "-r", REGISTRY]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr.split("\n").filter((line) => line === SLOW)).toHaveLength(1);
+    expect(result.stdout).toBe("");
+  });
+
+  it("says nothing under --quiet, nor for `token`'s stdout", async () => {
+    aws().inject("GetAuthorizationToken", { type: "delay", ms: 2500 });
+    const quiet = await sandbox().run(["login", "-r", REGISTRY, "--quiet"]);
+    expect(quiet.status, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain(SLOW);
+    aws().inject("GetAuthorizationToken", { type: "delay", ms: 2500 });
+    const token = await sandbox().run(["token", "-r", REGISTRY]);
+    expect(token.stdout).toBe(`${aws().codeartifact.issued.at(-1)?.token}\n`);
+    expect(token.stderr.split("\n")).toContain(SLOW);
+  });
+});

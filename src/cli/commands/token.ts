@@ -4,6 +4,7 @@ import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { exportToGithubEnv, requireGithubEnv } from "../github.js";
 import { chooseRegistries, NoRegistryError, type RegistryFlags, resolveAll } from "../registries.js";
+import { slowNotice } from "../tokens.js";
 
 interface TokenFlags extends RegistryFlags {
   format?: "raw" | "header" | "json" | "env";
@@ -43,12 +44,16 @@ export async function run(context: CommandContext, flags: TokenFlags): Promise<n
     flags,
   );
   if (!resolved) throw new NoRegistryError("no registry to get a token for: pass --registry URL");
-  const result = await getTokenForRegistry(resolved, {
-    env: context.env,
-    cwd: context.cwd,
-    onNotice: (m) => out.info(m),
-    onWarning: (m) => out.warn(m),
-  });
+  const result = await slowNotice(
+    context,
+    resolved,
+    getTokenForRegistry(resolved, {
+      env: context.env,
+      cwd: context.cwd,
+      onNotice: (m) => out.info(m),
+      onWarning: (m) => out.warn(m),
+    }),
+  );
   const token = result.token.reveal();
   out.mask(token);
   switch (format) {
