@@ -15,7 +15,7 @@ import {
   resolveTarget,
   type SettingOverrides,
 } from "../codeartifact/resolve.js";
-import { parseTokenDuration } from "../codeartifact/settings.js";
+import { parseTokenDuration, SETTING_DEFINITIONS } from "../codeartifact/settings.js";
 import { CodedError } from "../configstore/errors.js";
 import { parseNpmrc } from "../package-managers/ini-text.js";
 import type { CommandContext } from "./context.js";
@@ -171,6 +171,16 @@ export async function resolveAll(
       }),
     ),
   );
+  if (out.verbose) {
+    for (const registry of resolved) {
+      for (const s of settingSources(registry)) {
+        const where = s.file ? `${s.file}${s.line ? `:${s.line}` : ""} [${s.section}]` : s.section;
+        out.debug(
+          `${registry.target.repository} (${registry.target.domain}): ${s.key} = ${s.value} (from ${where}${s.via ? `, via ${s.via.join(", ")}` : ""})`,
+        );
+      }
+    }
+  }
   if (options.printWarnings !== false) {
     for (const warning of new Set(resolved.flatMap((r) => r.selection.warnings))) out.warn(warning);
   }
@@ -202,4 +212,20 @@ export function tokenLineRegistries(file: string, config: LoadedConfig["config"]
         return [];
       }
     });
+}
+
+/** Each setting of a resolved registry with where it came from; secret values redacted (`diagnose`, `--verbose`). */
+export function settingSources(resolved: ResolvedRegistry) {
+  return SETTING_DEFINITIONS.filter((d) => resolved.sources[d.key]).map((definition) => {
+    const source = resolved.sources[definition.key];
+    const value = (resolved.settings as Record<string, unknown>)[definition.property];
+    return {
+      key: definition.key,
+      value: definition.secret ? "[redacted]" : String(value),
+      section: source?.section,
+      ...(source?.file ? { file: source.file } : {}),
+      ...(source?.line ? { line: source.line } : {}),
+      ...(source?.via ? { via: source.via } : {}),
+    };
+  });
 }

@@ -312,3 +312,17 @@ describe("a slow AWS call", () => {
     expect(token.stderr.split("\n")).toContain(SLOW);
   });
 });
+
+describe("--verbose", () => {
+  it("shows each setting's source, and the stack of a typed error, with no SDK warning", async () => {
+    const box = sandbox();
+    const config = box.config("[codeartifact]\ntoken_duration = 3600\n");
+    const ok = await box.run(["login", "-r", REGISTRY, "--verbose"]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain(`npm-store (corp): token_duration = 3600 (from ${config}:2 [codeartifact])`);
+    expect(ok.stderr).not.toContain("NodeVersionSupportWarning");
+    const bad = await box.run(["login", "-r", "https://npm.corp.example/", "--verbose"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error: .*\n[\s\S]*\n\s+at /);
+  });
+});

@@ -7,8 +7,6 @@ import { join } from "node:path";
 import { cacheDir } from "../../cache/paths.js";
 import { keychainStore } from "../../cache/stores.js";
 import { getTokenForRegistry } from "../../cache/token.js";
-import type { ResolvedRegistry } from "../../codeartifact/resolve.js";
-import { SETTING_DEFINITIONS } from "../../codeartifact/settings.js";
 import { readTokenExpiry } from "../../codeartifact/token.js";
 import { userDirs } from "../../configstore/paths.js";
 import { findCommittedTokens } from "../../package-managers/committed-tokens.js";
@@ -18,7 +16,7 @@ import { findProject, findUserNpmrc } from "../../package-managers/npmrc-locatio
 import type { CommandContext } from "../context.js";
 import { oneLine } from "../errors.js";
 import { describeExpiry, tildify } from "../present.js";
-import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
+import { chooseRegistries, type RegistryFlags, resolveAll, settingSources } from "../registries.js";
 import { VERSION } from "../version.js";
 
 interface NpmrcFinding {
@@ -126,21 +124,6 @@ function inspectNpmrc(
   return { finding: { file, readBy, exists, lines }, traps };
 }
 
-function settingsReport(resolved: ResolvedRegistry) {
-  return SETTING_DEFINITIONS.filter((d) => resolved.sources[d.key]).map((definition) => {
-    const source = resolved.sources[definition.key];
-    const value = (resolved.settings as Record<string, unknown>)[definition.property];
-    return {
-      key: definition.key,
-      value: definition.secret ? "[redacted]" : String(value),
-      section: source?.section,
-      ...(source?.file ? { file: source.file } : {}),
-      ...(source?.line ? { line: source.line } : {}),
-      ...(source?.via ? { via: source.via } : {}),
-    };
-  });
-}
-
 export async function run(context: CommandContext, flags: RegistryFlags): Promise<number> {
   const { out, env } = context;
   const now = new Date();
@@ -197,7 +180,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
         origin: selection.registries[index]?.origin ?? "--registry",
         sectionsApplied: registry.selection.applied,
         warnings: registry.selection.warnings,
-        settings: settingsReport(registry),
+        settings: settingSources(registry),
         credentials: registry.selection.credentials ?? null,
         identity: registry.identity.description,
         cache: {
