@@ -377,7 +377,7 @@ describe("secrets", () => {
     const bad = await box.run(["secrets", "list", "--store", "vault"]);
     expect(bad.status).not.toBe(0);
     expect(stderrLines(bad.stderr)).toEqual([
-      "error: --store `vault` is not a secret store: use native, dotnet, python-env-secrets",
+      "error: --store `vault` is not a secret store: use native, dotnet, python-env-secrets (run with --help for usage)",
     ]);
   });
 
