@@ -5,8 +5,11 @@
 import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { pnpmConfigDir, pnpmHelperFile } from "../../package-managers/npmrc-locations.js";
 import { installPnpmTokenHelpers, removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
+import { readConfigText } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
@@ -85,6 +88,8 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
     {
       env,
       program: { node: process.execPath, script: helperScript() },
+      // Coordinates from the command line are nowhere else the helper could find them.
+      ...(flags.domain !== undefined ? { pinCoordinates: true } : {}),
       onNotice: notice,
       ...(flags.force ? { force: true } : {}),
       npmrcPath: file,
@@ -103,8 +108,18 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
       `${out.color.ok("✔")} pnpm will ask ${tildify(helper.helperPath, env)} for ${helper.registryUrl}'s token`,
     );
   }
+  // True to the file as it is now: a token line written earlier (by `login`) stays until removed.
+  const entries = parseNpmrc(readConfigText(result.npmrc.realFile, "npmrc") ?? "");
+  const withToken = result.helpers.filter((helper) => {
+    const key = `${registryNerfDart(helper.registryUrl)}:_authToken`;
+    return entries.some((entry) => entry.section === undefined && entry.key === key);
+  });
+  const onDisk =
+    withToken.length === 0
+      ? "tokenHelper lines only, no token on disk"
+      : `tokenHelper lines added, but it still holds a token for ${withToken.map((h) => h.registryUrl).join(", ")} (see the warning above; \`codeartifact-login logout\` removes it)`;
   out.info(
-    `${tildify(result.npmrc.realFile, env)} ${result.npmrc.changed ? "updated" : "unchanged"}: tokenHelper lines only, no token on disk. Tokens come from the cache, fetched when needed; undo with \`codeartifact-login setup pnpm --remove\`.`,
+    `${tildify(result.npmrc.realFile, env)} ${result.npmrc.changed ? "updated" : "unchanged"}: ${onDisk}. pnpm's tokens come from the cache, fetched when needed; undo with \`codeartifact-login setup pnpm --remove\`.`,
   );
   return 0;
 }
