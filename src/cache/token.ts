@@ -244,7 +244,15 @@ export async function getTokenForRegistry(
   if (first && acceptable(first)) return fromEntry(first, resolved, cache.store());
   if (options.readOnly) {
     const fetched = await fetchFresh(resolved, options);
-    return { ...fetched, source: "aws", target: resolved.target };
+    const result: CachedAuthorizationToken = {
+      token: fetched.token,
+      expiresAt: fetched.expiresAt,
+      source: fetched.source ?? "aws",
+      target: resolved.target,
+    };
+    // The same `min_valid` check as a cached fetch gets.
+    checkNewTokenLifetime(result, resolved, now());
+    return result;
   }
 
   const running = inFlight.get(key);
