@@ -21,6 +21,9 @@ describe("setup pnpm with explicit coordinates", () => {
     const result = await user.cli([
       "setup",
       "pnpm",
+      // The user .npmrc, which pnpm 10 and 12 both read (a pnpm 11.13+ on PATH would choose auth.ini).
+      "--pnpm-version",
+      "10.34.9",
       "--registry",
       setup.registryUrl,
       "--domain",
