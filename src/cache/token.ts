@@ -41,6 +41,11 @@ export interface CacheOptions {
   /** Fetch a new token even when the cached one is fresh (a token fetched meanwhile by another process counts). */
   forceRefresh?: boolean;
   lock?: LockOptions;
+  /**
+   * Read the cache but never write it: a fresh cached token is used; otherwise a new one is fetched
+   * and returned uncached (a dry run must leave the cache as it found it). @default false
+   */
+  readOnly?: boolean;
   /** The keychain store to use instead of the OS one (tests). */
   keychain?: TokenStore;
   /** Replaces the AWS call (tests of the cache policy with a controlled clock). */
@@ -237,6 +242,18 @@ export async function getTokenForRegistry(
 
   const first: CacheEntry | undefined = await cache.read(key).catch((error) => warnRead(error, options));
   if (first && acceptable(first)) return fromEntry(first, resolved, cache.store());
+  if (options.readOnly) {
+    const fetched = await fetchFresh(resolved, options);
+    const result: CachedAuthorizationToken = {
+      token: fetched.token,
+      expiresAt: fetched.expiresAt,
+      source: fetched.source ?? "aws",
+      target: resolved.target,
+    };
+    // The same `min_valid` check as a cached fetch gets.
+    checkNewTokenLifetime(result, resolved, now());
+    return result;
+  }
 
   const running = inFlight.get(key);
   if (running) {

@@ -3,6 +3,9 @@
 import { CodedError } from "../configstore/errors.js";
 import type { Output } from "./output.js";
 
+/** Ends the line of every usage error, as commander's own (main.ts). */
+export const USAGE_HINT = "(run with --help for usage)";
+
 /** A command line that cannot work as given: exit code 2, like commander's own usage errors. */
 export class UsageError extends CodedError {
   override name = "UsageError";
@@ -45,7 +48,10 @@ function causes(error: unknown): string[] {
 
 /** Prints the error and returns the exit code: 2 for a usage error, else 1. */
 export function reportError(error: unknown, out: Output): number {
-  if (isKnownError(error)) {
+  if (error instanceof UsageError) {
+    const line = oneLine(error);
+    out.error(line.includes("--help") ? line : `${line} ${USAGE_HINT}`);
+  } else if (isKnownError(error)) {
     out.error(oneLine(error));
   } else {
     out.error(`${oneLine(error)}${out.verbose ? "" : " (run with --verbose for details)"}`);

@@ -1,8 +1,9 @@
 // Commander wiring only: each command's code is imported when it runs, so `token` on a cache hit
 // loads neither the AWS SDK nor the other commands. Exit codes: 0 success, 1 failure, 2 usage.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { reportError, UsageError } from "./errors.js";
-import { createOutput } from "./output.js";
+import { parseTokenDuration, TOKEN_DURATION_RULE } from "../codeartifact/settings.js";
+import { reportError, USAGE_HINT, UsageError } from "./errors.js";
+import { createOutput, tolerateClosedStdout } from "./output.js";
 import { type Runner, runCommand } from "./run-command.js";
 import { VERSION } from "./version.js";
 
@@ -30,7 +31,21 @@ function registryOptions(
   if (options.overrides !== false) {
     command
       .option("--profile <name>", "AWS profile to use (overrides the config)", nonEmpty("the profile name"))
-      .option("--duration <seconds>", "token lifetime: 0, or 900 to 43200 seconds (overrides the config)");
+      .addOption(
+        new Option(
+          "--duration <seconds>",
+          "token lifetime: 0, or 900 to 43200 seconds (overrides the config)",
+        )
+          // A bad value is a usage error, found before anything runs.
+          .argParser((value: string) => {
+            try {
+              parseTokenDuration(value, "--duration");
+            } catch {
+              throw new InvalidArgumentError(TOKEN_DURATION_RULE);
+            }
+            return value;
+          }),
+      );
   }
   if (options.minValid) {
     command.option(
@@ -61,10 +76,11 @@ function example(command: Command, ...lines: string[]): Command {
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const env = process.env;
   let exitCode = 0;
+  tolerateClosedStdout();
 
   const program = new Command("codeartifact-login")
     .description(
-      "AWS CodeArtifact tokens for npm, pnpm and yarn: fetched once, cached in the OS keychain, refreshed before expiry.",
+      "AWS CodeArtifact tokens for npm, pnpm and yarn: fetched once, cached in the OS keychain, refreshed before expiry.\nWithout a command, `login` runs: `codeartifact-login` is `codeartifact-login login`.",
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
@@ -73,14 +89,27 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       "config file (default: CODEARTIFACT_KEYRING_CONFIG, then the user config dir)",
       nonEmpty("the config file path"),
     )
-    .option("--json", "machine-readable output on stdout (never a token, except `token --format json`)")
+    .option(
+      "--json",
+      "machine-readable output on stdout (never a token, except `token --json`, which is `token --format json`)",
+    )
     .option("-q, --quiet", "print nothing on success")
-    .option("-v, --verbose", "show where each setting came from, and stack traces")
+    .option("-v, --verbose", "show where each setting came from, the secret lookups, and stack traces")
     // One line per error: commander's message with the usage hint on the same line.
     .configureOutput({
-      outputError: (text, write) => write(`${text.trimEnd()} (run with --help for usage)\n`),
+      outputError: (text, write) => write(`${text.trimEnd()} ${USAGE_HINT}\n`),
     })
-    .exitOverride();
+    .exitOverride()
+    // A command's line in the list reads as its usage line does (`setup pnpm [options]`).
+    .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}`.trimEnd() });
+  example(
+    program,
+    "codeartifact-login                     # = codeartifact-login login: tokens for the project's registries",
+    "codeartifact-login status",
+    "codeartifact-login exec -- npm ci",
+    "codeartifact-login setup pnpm",
+    "codeartifact-login diagnose",
+  );
 
   const bind = (command: Command, load: Loader) =>
     command.action(async (...args: unknown[]) => {
@@ -134,7 +163,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
           "--github-env",
           "also export CODEARTIFACT_AUTH_TOKEN to later GitHub Actions steps ($GITHUB_ENV)",
         ),
-      "npx codeartifact-keyring",
+      "codeartifact-login",
       "codeartifact-login --registry https://corp-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/",
       "codeartifact-login --scope @corp --npmrc .npmrc --registry https://…/npm/npm-store/",
     ),
@@ -150,9 +179,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         { minValid: true },
       )
         .addOption(
-          new Option("--format <format>", "raw token, an Authorization header, JSON, or an env assignment")
-            .choices(["raw", "header", "json", "env"])
-            .default("raw"),
+          new Option(
+            "--format <format>",
+            "raw token, an Authorization header, JSON, or an env assignment (default: raw; json with --json)",
+          ).choices(["raw", "header", "json", "env"]),
         )
         .option(
           "--github-env",
@@ -207,6 +237,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     program
       .command("setup")
       .description("set a package manager up to ask for tokens itself")
+      .usage("pnpm [options]")
       .argument("[target]")
       .action((target?: string) => {
         throw new UsageError(
@@ -369,6 +400,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     program
       .command("secrets")
       .description("per-project secrets kept outside the project (the .env holds only an id)")
+      .usage("<action> [key] [options]")
       .option("--project <dir>", "the project directory (default: the current one)")
       .option(
         "--store <kind>",
@@ -402,7 +434,17 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     "store a secret; the value is read from stdin or a hidden prompt, never from the command line",
     "codeartifact-login secrets set CI_SECRET",
     'printf %s "$VALUE" | codeartifact-login secrets set CI_SECRET',
-  );
+  )
+    // `secrets set KEY value` gets the reason, not commander's "too many arguments".
+    .allowExcessArguments()
+    .hook("preAction", (command) => {
+      const [key, ...rest] = command.args;
+      if (rest.length > 0) {
+        throw new UsageError(
+          `values are read from stdin, never from the command line (shell history, \`ps\`): \`printf %s VALUE | codeartifact-login secrets set ${key}\`, or run it without the value for a hidden prompt`,
+        );
+      }
+    });
   secret("get <key>", "print a secret's value on stdout", "codeartifact-login secrets get CI_SECRET");
   secret("list", "list the secrets' names (values masked)", "codeartifact-login secrets list");
   secret("delete <key>", "remove a secret", "codeartifact-login secrets delete CI_SECRET");
@@ -413,11 +455,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     const unknown = unknownCommand(program, argv.slice(2));
     if (unknown) {
       const names = program.commands.map((c) => c.name()).join(", ");
-      throw new UsageError(
-        `unknown command '${unknown}': the commands are ${names} (run with --help for usage)`,
-      );
+      throw new UsageError(`unknown command '${unknown}': the commands are ${names} ${USAGE_HINT}`);
     }
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(separateExecCommand(program, argv));
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -429,29 +469,53 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
-/**
- * The first word of `args` that is neither an option, an option's value, nor a command, if any. `login`
- * is the default command, so without this check commander would report an unknown command as
- * "too many arguments for 'login'".
- */
-function unknownCommand(program: Command, args: readonly string[]): string | undefined {
-  const login = program.commands.find((c) => c.name() === "login");
-  const options = [...program.options, ...(login?.options ?? [])];
-  const takesValue = new Set(
+/** The flags among `options` that take a value (`-r`, `--registry`, …). */
+function valueFlags(options: readonly Option[]): Set<string> {
+  return new Set(
     options
       .filter((o) => o.required || o.optional)
       .flatMap((o) => [o.short, o.long].filter((f): f is string => !!f)),
   );
-  for (let i = 0; i < args.length; i++) {
+}
+
+/** Index of the first word of `args` from `from` on that is neither an option nor an option's value; -1 at `--` or the end. */
+function firstWord(args: readonly string[], from: number, takesValue: Set<string>): number {
+  for (let i = from; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === "--") return undefined;
-    if (arg.startsWith("-")) {
+    if (arg === "--") return -1;
+    if (arg.startsWith("-") && arg !== "-") {
       if (!arg.includes("=") && takesValue.has(arg)) i += 1;
       continue;
     }
-    const known =
-      program.commands.some((c) => c.name() === arg || c.aliases().includes(arg)) || arg === "help";
-    return known ? undefined : arg;
+    return i;
   }
-  return undefined;
+  return -1;
+}
+
+/**
+ * The command word of `args`, if it is not a command. `login` is the default command, so without
+ * this check commander would report an unknown command as "too many arguments for 'login'".
+ */
+function unknownCommand(program: Command, args: readonly string[]): string | undefined {
+  const login = program.commands.find((c) => c.name() === "login");
+  const word = args[firstWord(args, 0, valueFlags([...program.options, ...(login?.options ?? [])]))];
+  if (word === undefined) return undefined;
+  const known =
+    program.commands.some((c) => c.name() === word || c.aliases().includes(word)) || word === "help";
+  return known ? undefined : word;
+}
+
+/**
+ * `exec npm --version` and `exec -r URL npm ci --registry X`: everything from the command's name on
+ * belongs to the command, so a `--` goes in before it when there is none (commander would otherwise
+ * read `--version` or `--registry` as ours).
+ */
+function separateExecCommand(program: Command, argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  const exec = program.commands.find((c) => c.name() === "exec");
+  const at = firstWord(args, 0, valueFlags(program.options));
+  if (!exec || at < 0 || args[at] !== "exec") return [...argv];
+  const name = firstWord(args, at + 1, valueFlags([...program.options, ...exec.options]));
+  if (name < 0) return [...argv];
+  return [...argv.slice(0, 2), ...args.slice(0, name), "--", ...args.slice(name)];
 }

@@ -78,3 +78,15 @@ export function createOutput(options: OutputOptions): Output {
     color: { ok: paint(32), bad: paint(31), warn: paint(33), dim: paint(2), bold: paint(1) },
   };
 }
+
+/**
+ * A reader that stops early (`codeartifact-login diagnose | head -2`) closes our stdout: the writes
+ * that follow fail with EPIPE, which Node would throw as an unhandled stream error with its stack.
+ * The command carries on without its reader and ends with its usual status, as `cat | head` does.
+ */
+export function tolerateClosedStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  if (stream.listenerCount("error") > 0) return;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  });
+}

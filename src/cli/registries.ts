@@ -3,15 +3,22 @@
 import type { LoadedConfig } from "../codeartifact/config.js";
 import { loadKeyringConfig } from "../codeartifact/config.js";
 import { InvalidRegistryUrlError } from "../codeartifact/errors.js";
-import { makeTarget, normalizeRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
+import {
+  makeTarget,
+  normalizeRegistryUrl,
+  parseRegistryUrl,
+  type RegistryTarget,
+} from "../codeartifact/registry-url.js";
 import {
   type ResolvedRegistry,
   resolveRegistry,
   resolveTarget,
   type SettingOverrides,
 } from "../codeartifact/resolve.js";
-import { parseMinValid, parseTokenDuration } from "../codeartifact/settings.js";
+import { parseMinValid, parseTokenDuration, SETTING_DEFINITIONS } from "../codeartifact/settings.js";
 import { CodedError } from "../configstore/errors.js";
+import { parseNpmrc } from "../package-managers/ini-text.js";
+import { readConfigText } from "../package-managers/private-file.js";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
 
@@ -138,8 +145,20 @@ export async function chooseRegistries(
     ...(found.scope ? { scope: found.scope } : {}),
   }));
   if (registries.length === 0 && options.required) {
+    // The config's warnings would have come with the registries; a typo there may be the reason.
+    const { unknownSettingWarnings } = await import("../codeartifact/select.js");
+    for (const warning of new Set([...config.warnings, ...unknownSettingWarnings(config.config)]))
+      context.out.warn(warning);
+    const where = discovered.searched.join(", ") || "the project's .npmrc or .yarnrc.yml";
+    // A URL of some other registry (not npm's public one): the likely proxy or mirror to map.
+    const other = discovered.notCodeArtifact.find(
+      (o) =>
+        /^https?:\/\/\S+$/.test(o.url) && !/^https?:\/\/registry\.(npmjs\.org|yarnpkg\.com)\//.test(o.url),
+    );
     throw new NoRegistryError(
-      `no CodeArtifact registry found in ${discovered.searched.join(", ") || "the project's .npmrc or .yarnrc.yml"}: pass --registry URL, or add \`registry=\` / \`@scope:registry=\` to the project's .npmrc`,
+      other
+        ? `no CodeArtifact registry found in ${where}: ${other.file ? `\`${other.file}\`${other.line ? `:${other.line}` : ""}` : "the environment"} sets \`${other.key}\` to \`${other.url}\`, which is not a CodeArtifact URL: map it with \`registry_url = ${other.url}\` in a \`[codeartifact domain=… account=… region=… name=…]\` section of the config, or pass \`--registry ${other.url}\` with --domain, --domain-owner, --region and --repository`
+        : `no CodeArtifact registry found in ${where}: pass --registry URL, or add \`registry=\` / \`@scope:registry=\` to the project's .npmrc`,
     );
   }
   return { config, registries, searched: discovered.searched };
@@ -169,8 +188,62 @@ export async function resolveAll(
       }),
     ),
   );
+  if (out.verbose) {
+    for (const registry of resolved) {
+      for (const s of settingSources(registry)) {
+        const where = s.file ? `${s.file}${s.line ? `:${s.line}` : ""} [${s.section}]` : s.section;
+        out.debug(
+          `${registry.target.repository} (${registry.target.domain}): ${s.key} = ${s.value} (from ${where}${s.via ? `, via ${s.via.join(", ")}` : ""})`,
+        );
+      }
+    }
+  }
   if (options.printWarnings !== false) {
     for (const warning of new Set(resolved.flatMap((r) => r.selection.warnings))) out.warn(warning);
   }
   return resolved;
+}
+
+/**
+ * Registries with a literal `//host/path/:_authToken` line in `file` (as `login --registry` writes
+ * them) that are CodeArtifact-shaped or mapped by a `registry_url` of the config. The line has no
+ * scheme: `https:` is assumed unless the config maps the `http:` URL.
+ */
+export function tokenLineRegistries(file: string, config: LoadedConfig["config"]): string[] {
+  let text: string;
+  try {
+    text = readConfigText(file, "npmrc") ?? "";
+  } catch {
+    // Unreadable (or refused: a FIFO, not the user's): no token lines to report from it.
+    return [];
+  }
+  const mapped = new Set(config.sections.flatMap((s) => (s.registryUrl ? [s.registryUrl] : [])));
+  return parseNpmrc(text)
+    .filter((e) => e.section === undefined && e.key.endsWith(":_authToken") && e.key.startsWith("//"))
+    .flatMap((e) => {
+      const nerf = e.key.slice(0, -":_authToken".length);
+      if (mapped.has(`http:${nerf}`)) return [`http:${nerf}`];
+      const url = `https:${nerf}`;
+      try {
+        return parseRegistryUrl(url) !== undefined || mapped.has(url) ? [url] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Each setting of a resolved registry with where it came from; secret values redacted (`diagnose`, `--verbose`). */
+export function settingSources(resolved: ResolvedRegistry) {
+  return SETTING_DEFINITIONS.filter((d) => resolved.sources[d.key]).map((definition) => {
+    const source = resolved.sources[definition.key];
+    const value = (resolved.settings as Record<string, unknown>)[definition.property];
+    return {
+      key: definition.key,
+      value: definition.secret ? "[redacted]" : String(value),
+      section: source?.section,
+      ...(source?.file ? { file: source.file } : {}),
+      ...(source?.line ? { line: source.line } : {}),
+      ...(source?.via ? { via: source.via } : {}),
+    };
+  });
 }

@@ -36,8 +36,6 @@ export async function runCommand(
     verbose: Boolean(options.verbose),
     env,
   });
-  // The SDK's notice that its 2027 releases need Node 22 is for this tool's maintainers, not its users.
-  if (!options.verbose) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const context: CommandContext = {
     out,
     env,

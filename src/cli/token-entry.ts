@@ -5,6 +5,7 @@
 // runs the full CLI, whose parser stays the one that defines the command line. Both run the command
 // through runCommand (test/cli/token-entry.test.ts also compares their answers).
 import { run } from "./commands/token.js";
+import { tolerateClosedStdout } from "./output.js";
 import { type Runner, runCommand } from "./run-command.js";
 
 const FORMATS = ["raw", "header", "json", "env"] as const;
@@ -42,5 +43,6 @@ export function plainTokenFlags(
 export async function main(argv: readonly string[] = process.argv): Promise<number | undefined> {
   const flags = plainTokenFlags(argv);
   if (!flags) return undefined;
+  tolerateClosedStdout();
   return runCommand(async () => run as Runner, flags, [], "token");
 }

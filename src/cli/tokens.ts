@@ -20,19 +20,24 @@ export interface TokenOutcome {
 export async function fetchTokens(
   context: CommandContext,
   resolved: readonly ResolvedRegistry[],
-  options: { forceRefresh?: boolean } = {},
+  options: { forceRefresh?: boolean; readOnly?: boolean } = {},
 ): Promise<TokenOutcome[]> {
   const { out } = context;
   return Promise.all(
     resolved.map(async (registry): Promise<TokenOutcome> => {
       try {
-        const token = await getTokenForRegistry(registry, {
-          env: context.env,
-          cwd: context.cwd,
-          ...(options.forceRefresh ? { forceRefresh: true } : {}),
-          onNotice: (m) => out.info(m),
-          onWarning: (m) => out.warn(m),
-        });
+        const token = await slowNotice(
+          context,
+          registry,
+          getTokenForRegistry(registry, {
+            env: context.env,
+            cwd: context.cwd,
+            ...(options.forceRefresh ? { forceRefresh: true } : {}),
+            ...(options.readOnly ? { readOnly: true } : {}),
+            onNotice: (m) => out.info(m),
+            onWarning: (m) => out.warn(m),
+          }),
+        );
         out.mask(token.token.reveal());
         return { resolved: registry, token };
       } catch (error) {
@@ -40,4 +45,28 @@ export async function fetchTokens(
       }
     }),
   );
+}
+
+/** How long a token may take before the user hears why nothing happens (AWS calls, retries, timeouts). */
+const SLOW_AFTER_MS = 1000;
+
+/**
+ * `work`, with one line on stderr (not under --quiet or --json) when it takes longer than a second:
+ * a cache hit never prints it; a slow or retried AWS call explains the wait.
+ */
+export async function slowNotice<T>(
+  context: CommandContext,
+  registry: ResolvedRegistry,
+  work: Promise<T>,
+): Promise<T> {
+  const { target } = registry;
+  const timer = setTimeout(
+    () => context.out.info(`fetching a token for ${target.repository} (${target.domain})…`),
+    SLOW_AFTER_MS,
+  );
+  try {
+    return await work;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -58,6 +58,28 @@ function where(config: KeyringConfig, line: number | undefined): string {
   return `${config.file ?? "config"}${line ? `:${line}` : ""}`;
 }
 
+function unknownSettingWarning(
+  config: KeyringConfig,
+  section: ConfigSection,
+  entry: { key: string; line?: number },
+): string {
+  const hint = suggestSetting(entry.key);
+  return `${where(config, entry.line)}: unknown setting \`${entry.key}\` in [${section.header}]${hint ? `; did you mean \`${hint}\`?` : " (ignored)"}`;
+}
+
+/**
+ * The unknown settings of every section, whichever registry it applies to (what `selectSettings`
+ * warns about for the sections it applies): for a command that found no registry to select for.
+ */
+export function unknownSettingWarnings(config: KeyringConfig): string[] {
+  const sections = [...(config.defaults ? [config.defaults] : []), ...config.sections];
+  return sections.flatMap((section) =>
+    section.entries.flatMap((entry) =>
+      settingDefinition(entry.key) ? [] : [unknownSettingWarning(config, section, entry)],
+    ),
+  );
+}
+
 /**
  * Chooses the settings for a registry. The rules, in order:
  * 1. `[codeartifact]` holds defaults for every registry.
@@ -104,10 +126,7 @@ export function selectSettings(config: KeyringConfig, request: SelectionRequest)
       for (const entry of section.entries) {
         const definition = settingDefinition(entry.key);
         if (!definition) {
-          const hint = suggestSetting(entry.key);
-          warnings.push(
-            `${where(config, entry.line)}: unknown setting \`${entry.key}\` in [${section.header}]${hint ? `; did you mean \`${hint}\`?` : " (ignored)"}`,
-          );
+          warnings.push(unknownSettingWarning(config, section, entry));
           continue;
         }
         if (definition.credential) {

@@ -99,6 +99,19 @@ export class RedirectResponseError extends Error {
 }
 
 /**
+ * On Node < 22 the SDK prints a multi-line NodeVersionSupportWarning the first time a client is made:
+ * a notice to whoever picks the SDK's version (this package's maintainers: the SDK is bundled into
+ * dist/vendor/), which a program using this library or its CLI cannot act on. It is marked as already
+ * shown in the SDK's own state, which in the bundle belongs to this package's copy of the SDK alone:
+ * neither process.env nor an SDK the program loads itself is touched. Every client's configuration is
+ * made here, before the client, so one call covers them all (and the clients credential providers make).
+ */
+async function quietSdkNotice(): Promise<void> {
+  const { state } = await import("@aws-sdk/core/client");
+  state.warningEmitted = true;
+}
+
+/**
  * The configuration for a client of `settings.service`, every part explicit.
  * @example
  * const { SSMClient } = await import("@aws-sdk/client-ssm");
@@ -108,8 +121,9 @@ export async function awsClientConfig(settings: AwsClientSettings): Promise<AwsC
   const { env } = settings;
   const timeoutSeconds = settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   const endpoint = settings.endpoint ?? endpointFromEnv(settings.service, env);
-  const [credentials, region, requestHandler] = await Promise.all([
+  const [credentials, , region, requestHandler] = await Promise.all([
     settings.credentials ?? awsCredentials(env, settings.profile),
+    quietSdkNotice(),
     settings.region ?? regionFromEnv(env, settings.profile),
     boundedHttpHandler({
       timeoutSeconds,

@@ -46,6 +46,8 @@ export interface DiscoveredRegistry extends RegistryOccurrence {
 /** What {@link discoverRegistries} found, and where it looked. */
 export interface Discovery {
   registries: DiscoveredRegistry[];
+  /** Registries named that are neither CodeArtifact-shaped nor mapped (`resolveTarget`), in priority order. */
+  notCodeArtifact: (RegistryOccurrence & { url: string })[];
   /** The config files that exist and were read, in priority order (for a "found nothing in …" message). */
   searched: string[];
 }
@@ -390,16 +392,21 @@ export async function discoverRegistries(options: DiscoverOptions): Promise<Disc
 
   candidates.sort((a, b) => PRIORITY[a.source] - PRIORITY[b.source] || a.order - b.order);
   const byUrl = new Map<string, DiscoveredRegistry>();
+  const notCodeArtifact: Discovery["notCodeArtifact"] = [];
   for (const candidate of candidates) {
     const target = toTarget(candidate, options);
-    if (!target) continue;
+    if (!target) {
+      const { order: _order, publish: _publish, ...occurrence } = candidate;
+      notCodeArtifact.push(occurrence);
+      continue;
+    }
     const { url: _url, order: _order, publish: _publish, ...occurrence } = candidate;
     const registryUrl = normalizeRegistryUrl(target.registryUrl);
     const existing = byUrl.get(registryUrl);
     if (existing) existing.alsoIn.push(occurrence);
     else byUrl.set(registryUrl, { ...occurrence, registryUrl, target, alsoIn: [] });
   }
-  return { registries: [...byUrl.values()], searched };
+  return { registries: [...byUrl.values()], notCodeArtifact, searched };
 }
 
 /** Targets that share one token: same domain, owner and region. */

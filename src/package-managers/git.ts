@@ -2,7 +2,7 @@
 // of the real git with a clean environment (no GIT_DIR / GIT_WORK_TREE from a hook) and `-C <dir>`, on
 // the file's real path, so a ~/.npmrc symlinked into a dotfiles repository counts as tracked.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { GitTrackedTargetError } from "./errors.js";
 
@@ -122,6 +122,18 @@ async function gitAnswer(file: string, options: GitOptions): Promise<{ state: Gi
   return { state: "unignored" };
 }
 
+/** The file as the user named it, with its real path when that differs; "a link to" only for a symlink. */
+function describeTarget(realFile: string, shownAs: string | undefined): string {
+  if (!shownAs || shownAs === realFile) return `\`${realFile}\``;
+  let link = false;
+  try {
+    link = lstatSync(shownAs).isSymbolicLink();
+  } catch {
+    // Gone since it was resolved: say no more than the two paths.
+  }
+  return link ? `\`${shownAs}\` (a link to \`${realFile}\`)` : `\`${shownAs}\` (\`${realFile}\`)`;
+}
+
 /**
  * Refuses to put a token into `realFile` when git would commit it.
  *
@@ -134,10 +146,7 @@ export async function assertNotGitExposed(
 ): Promise<void> {
   const { state, reason } = await gitAnswer(realFile, options);
   if (state !== "tracked" && state !== "unignored" && state !== "unknown") return;
-  const named =
-    options.shownAs && options.shownAs !== realFile
-      ? `\`${options.shownAs}\` (a link to \`${realFile}\`)`
-      : `\`${realFile}\``;
+  const named = describeTarget(realFile, options.shownAs);
   const message =
     state === "unknown"
       ? `${named} may be tracked by git: ${reason ?? "git cannot tell"}; so no token (or token helper) is written there: fix git for this directory (for dubious ownership: \`git config --global --add safe.directory <dir>\`), write tokens to your user .npmrc (the default), or pass \`--force\``

@@ -81,8 +81,6 @@ export {
   type TokenReference,
 } from "./token-references.js";
 export {
-  type ParsedYarnrc,
-  parseYarnrc,
   removeYarnAuthTokens,
   setYarnAuthTokens,
   type YarnrcChange,

@@ -9,6 +9,7 @@ import { join, resolve, sep } from "node:path";
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
 import { ensurePrivateDir, writeFailureReason, writePrivateFile } from "../configstore/files.js";
 import { userDirs } from "../configstore/paths.js";
+import { readFileBounded } from "../configstore/text-file.js";
 import { RcFileError, TokenHelperConflictError, UnsafeValueError } from "./errors.js";
 import { parseNpmrc } from "./ini-text.js";
 import { registryNerfDart } from "./nerf-dart.js";
@@ -41,11 +42,19 @@ export interface PnpmHelperOptions extends LocationOptions {
   onNotice?: (message: string) => void;
   /** @default process.platform */
   platform?: NodeJS.Platform;
+  /**
+   * The helpers pass each target's coordinates to the program, not only its URL: for a URL that is
+   * not CodeArtifact-shaped and that no config section maps (`--domain …` on the command line).
+   * @default false
+   */
+  pinCoordinates?: boolean;
 }
 
 /** One registry's helper. */
 export interface InstalledHelper {
   registryUrl: string;
+  /** The coordinates the helper passes with the URL (`pinCoordinates`). */
+  coordinates?: HelperCoordinates;
   /** The executable pnpm runs (the `tokenHelper` value). */
   helperPath: string;
 }
@@ -97,8 +106,27 @@ function shQuote(text: string): string {
 const REINSTALL =
   "reinstall it durably with `npm i -g codeartifact-keyring`, then rerun `codeartifact-login setup pnpm`";
 
+/**
+ * What a helper passes its program after the registry URL: the registry's coordinates (domain,
+ * account, region, repository) for a URL that neither its shape nor the config maps, else nothing.
+ */
+export type HelperCoordinates = readonly [
+  domain: string,
+  domainOwner: string,
+  region: string,
+  repository: string,
+];
+
+function coordinatesOf(target: RegistryTarget): HelperCoordinates {
+  return [target.domain, target.domainOwner, target.region, target.repository];
+}
+
 /** The POSIX sh helper: checks its program still exists, then execs node with it and the registry URL. */
-export function helperShellScript(program: HelperProgram, registryUrl: string): string {
+export function helperShellScript(
+  program: HelperProgram,
+  registryUrl: string,
+  coordinates: HelperCoordinates | readonly [] = [],
+): string {
   const gone = `codeartifact-keyring: no token for ${registryUrl}: the program the pnpm token helper runs is gone: `;
   const noNode = `codeartifact-keyring: no token for ${registryUrl}: Node.js is neither at ${program.node} nor on PATH; install Node.js, then rerun \`codeartifact-login setup pnpm\``;
   return [
@@ -116,13 +144,17 @@ export function helperShellScript(program: HelperProgram, registryUrl: string): 
     'if [ ! -x "$node" ]; then',
     `  node=$(command -v node) || { printf '%s\\n' ${shQuote(noNode)} >&2; exit 1; }`,
     "fi",
-    `exec "$node" "$script" ${shQuote(registryUrl)}`,
+    `exec "$node" "$script" ${[registryUrl, ...coordinates].map(shQuote).join(" ")}`,
     "",
   ].join("\n");
 }
 
 /** The Windows helper (`.cmd`); paths with `% " & < > | ^` are refused before this is written. */
-export function helperCmdScript(program: HelperProgram, registryUrl: string): string {
+export function helperCmdScript(
+  program: HelperProgram,
+  registryUrl: string,
+  coordinates: HelperCoordinates | readonly [] = [],
+): string {
   return [
     "@echo off",
     `rem pnpm token helper for ${registryUrl}, written by codeartifact-keyring.`,
@@ -131,7 +163,7 @@ export function helperCmdScript(program: HelperProgram, registryUrl: string): st
     `echo codeartifact-keyring: no token for ${registryUrl}: "${program.script}" is gone; ${REINSTALL.replace(/`/g, "")} 1>&2`,
     "exit /b 1",
     ":run",
-    `"${program.node}" "${program.script}" "${registryUrl}"`,
+    `"${program.node}" "${program.script}" ${[registryUrl, ...coordinates].map((arg) => `"${arg}"`).join(" ")}`,
     "",
   ].join("\r\n");
 }
@@ -217,7 +249,11 @@ export async function installPnpmTokenHelpers(
         );
       }
     }
-    helpers.push({ registryUrl: target.registryUrl, helperPath });
+    helpers.push({
+      registryUrl: target.registryUrl,
+      helperPath,
+      ...(options.pinCoordinates ? { coordinates: coordinatesOf(target) } : {}),
+    });
     edits.push({ kind: "set-token-helper", registryUrl: target.registryUrl, helperPath });
   }
 
@@ -254,8 +290,8 @@ export async function installPnpmTokenHelpers(
     for (const helper of helpers) {
       const script =
         platform === "win32"
-          ? helperCmdScript(options.program, helper.registryUrl)
-          : helperShellScript(options.program, helper.registryUrl);
+          ? helperCmdScript(options.program, helper.registryUrl, helper.coordinates)
+          : helperShellScript(options.program, helper.registryUrl, helper.coordinates);
       try {
         await writePrivateFile(helper.helperPath, script, { mode: 0o700 });
       } catch (cause) {
@@ -283,6 +319,19 @@ function isInside(path: string, dir: string): boolean {
   const normalized = path.replace(/\\/g, "/");
   const base = dir.replace(/\\/g, "/").replace(/\/$/, "");
   return normalized.startsWith(`${base}/`);
+}
+
+/** The registry URL as `setup pnpm` was given it (http stays http), from the helper's header line. */
+function helperRegistryUrl(helperPath: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileBounded(helperPath, 64 * 1024)
+      .toString("utf8")
+      .slice(0, 4096);
+  } catch {
+    return undefined;
+  }
+  return /^(?:#|rem) pnpm token helper for (\S+), written by codeartifact-keyring\.\r?$/m.exec(text)?.[1];
 }
 
 /**
@@ -316,7 +365,7 @@ export async function removePnpmTokenHelpers(
       }
       continue;
     }
-    removed.push({ registryUrl: `https:${nerf}`, helperPath: entry.value });
+    removed.push({ registryUrl: helperRegistryUrl(entry.value) ?? `https:${nerf}`, helperPath: entry.value });
     edits.push({ kind: "remove-token-helper", registryUrl: `https:${nerf}` });
   }
   const npmrc = await applyNpmrcEdits(npmrcPath, edits, {

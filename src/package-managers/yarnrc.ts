@@ -44,7 +44,10 @@ function sameRegistry(key: string, nerf: string): boolean {
   }
 }
 
-/** A parsed yarn rc file and the line of any node in it. */
+/**
+ * A parsed yarn rc file and the line of any node in it.
+ * @internal Its types are yaml's, which is bundled, not a dependency: kept out of the published types.
+ */
 export interface ParsedYarnrc {
   doc: YamlDocument;
   /** 1-based line where `node` starts, when it has a position. */
@@ -56,6 +59,7 @@ export interface ParsedYarnrc {
  *
  * @throws {RcFileError} `YARNRC_INVALID` naming file:line for malformed YAML or a top level that is
  *   not a mapping.
+ * @internal As {@link ParsedYarnrc}.
  */
 export function parseYarnrc(yaml: Yaml, text: string, file: string): ParsedYarnrc {
   const lineCounter = new yaml.LineCounter();

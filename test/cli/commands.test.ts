@@ -55,8 +55,7 @@ describe("help, version and usage errors", () => {
   ])("%j exits 2 with the usage hint on the error's line", async (args, message) => {
     const result = await sandbox().run(args);
     expect(result.status).toBe(2);
-    const hint = message.endsWith("`") ? "" : " (run with --help for usage)";
-    expect(stderrLines(result.stderr)).toEqual([`${message}${hint}`]);
+    expect(stderrLines(result.stderr)).toEqual([`${message} (run with --help for usage)`]);
   });
 });
 
@@ -112,7 +111,7 @@ describe("token", () => {
     const partial = await box.run(args);
     expect(partial.status).toBe(2);
     expect(stderrLines(partial.stderr)).toEqual([
-      "error: explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository",
+      "error: explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository (run with --help for usage)",
     ]);
     const full = await box.run([...args, "--region", "us-east-1", "--repository", "private"]);
     expect(full.status, full.stderr).toBe(0);
@@ -405,7 +404,7 @@ describe("secrets", () => {
     const bad = await box.run(["secrets", "list", "--store", "vault"]);
     expect(bad.status).not.toBe(0);
     expect(stderrLines(bad.stderr)).toEqual([
-      "error: --store `vault` is not a secret store: use native, dotnet, python-env-secrets",
+      "error: --store `vault` is not a secret store: use native, dotnet, python-env-secrets (run with --help for usage)",
     ]);
   });
 

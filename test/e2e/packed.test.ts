@@ -1,4 +1,4 @@
-// Flow 8: the package as npx gets it. `npm pack` (without lifecycle scripts: `prepare` would rebuild
+// Flow 8: the package as npx gets it. `npm pack` (without lifecycle scripts: `prepack` would rebuild
 // the dist/ other test files are running), then, in a fresh HOME and an empty directory, npx installs
 // the tarball with its runtime dependencies from the public npm registry and runs the bin. This proves
 // `files`, `bin` and `dependencies`: nothing needed at run time may sit in devDependencies.

@@ -591,10 +591,11 @@ const cases: Case[] = [
     category: "registry URL",
     name: "two domains for `token`, which prints one token",
     args: () => ["token", "-r", URL, "-r", reg("tools")],
-    status: 1,
+    status: 2,
     stderr: () => [
-      `error: the project uses registries in 2 domains (${URL}, ${reg("tools")}): pick one with --registry`,
+      `error: the --registry flags name registries in 2 domains (${URL}, ${reg("tools")}), and \`token\` prints one token: pass one --registry`,
     ],
+    usage: true,
   },
 
   // ── .npmrc ──────────────────────────────────────────────────────────────────────────────────────
@@ -678,13 +679,13 @@ const cases: Case[] = [
   },
   {
     category: ".npmrc",
-    name: "--npmrc names a file git tracks",
+    name: '--npmrc names a file git tracks (a plain file: its real path, not "a link to")',
     skip: hasGit() ? undefined : "git is not installed (.ci/run installs it)",
     setup: (w) => gitRepo(w, w.path("project/app"), { ".npmrc": "fund=false\n" }),
     args: () => ["login", "-r", URL, "--npmrc", "app/.npmrc"],
     status: 1,
     stderr: (w) => [
-      `error: \`app/.npmrc\` (a link to \`${w.path("project/app/.npmrc")}\`) is tracked by git, so a token (or token helper) written there would be committed: write tokens to your user .npmrc (the default), or pass \`--force\` if you really mean this file`,
+      `error: \`app/.npmrc\` (\`${w.path("project/app/.npmrc")}\`) is tracked by git, so a token (or token helper) written there would be committed: write tokens to your user .npmrc (the default), or pass \`--force\` if you really mean this file`,
     ],
   },
   {
@@ -806,15 +807,17 @@ const cases: Case[] = [
     category: "flags",
     name: "--duration with a unit",
     args: login("--duration", "12h"),
-    status: 1,
-    stderr: () => [`error: --duration: token duration \`12h\` is not valid: ${DURATION_RULE}`],
+    status: 2,
+    stderr: () => [`error: option '--duration <seconds>' argument '12h' is invalid. ${DURATION_RULE}`],
+    usage: true,
   },
   {
     category: "flags",
     name: "--duration above the service's maximum",
     args: login("--duration", "86400"),
-    status: 1,
-    stderr: () => [`error: --duration: token duration \`86400\` is not valid: ${DURATION_RULE}`],
+    status: 2,
+    stderr: () => [`error: option '--duration <seconds>' argument '86400' is invalid. ${DURATION_RULE}`],
+    usage: true,
   },
   {
     category: "flags",
@@ -824,6 +827,7 @@ const cases: Case[] = [
     stderr: () => [
       "error: explicit coordinates need exactly one --registry and all of --domain, --domain-owner, --region and --repository",
     ],
+    usage: true,
   },
   {
     category: "flags",
@@ -854,6 +858,7 @@ const cases: Case[] = [
     stderr: () => [
       "error: --scope and --default-registry map one registry, and 2 were found: pass one --registry",
     ],
+    usage: true,
   },
   {
     category: "flags",

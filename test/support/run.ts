@@ -75,7 +75,11 @@ export function runCli(args: string[], options: RunOptions): Promise<RunResult> 
   return runNode(BIN, args, options);
 }
 
-/** stderr without the AWS SDK's Node 20 support notice, which tests must tolerate. */
+/**
+ * stderr without the AWS SDK's Node 20 support notice, and without the CLI's "fetching a token for …"
+ * line, which appears whenever an AWS call takes over a second (a loaded machine): tests must tolerate
+ * both; test/cli/newcomer.test.ts checks that line on its own.
+ */
 export function stderrLines(stderr: string): string[] {
   return stderr
     .replace(
@@ -83,5 +87,10 @@ export function stderrLines(stderr: string): string[] {
       "",
     )
     .split("\n")
-    .filter((line) => line.trim() !== "" && !/Failed to set fd limit/.test(line));
+    .filter(
+      (line) =>
+        line.trim() !== "" &&
+        !/Failed to set fd limit/.test(line) &&
+        !/^fetching a token for .*…$/.test(line),
+    );
 }

@@ -7,8 +7,6 @@ import { join } from "node:path";
 import { cacheDir } from "../../cache/paths.js";
 import { keychainStore } from "../../cache/stores.js";
 import { getTokenForRegistry } from "../../cache/token.js";
-import type { ResolvedRegistry } from "../../codeartifact/resolve.js";
-import { SETTING_DEFINITIONS } from "../../codeartifact/settings.js";
 import { userDirs } from "../../configstore/paths.js";
 import { findCommittedTokens } from "../../package-managers/committed-tokens.js";
 import { tokenHelperProblem, tokenValueProblem } from "../../package-managers/credential-check.js";
@@ -32,6 +30,7 @@ import {
   type RegistryFlags,
   resolveAll,
   type Selection,
+  settingSources,
 } from "../registries.js";
 import { VERSION } from "../version.js";
 
@@ -155,21 +154,6 @@ function strayReferenceTraps(references: TokenReference[] | string, nerfDarts: s
     );
 }
 
-function settingsReport(resolved: ResolvedRegistry) {
-  return SETTING_DEFINITIONS.filter((d) => resolved.sources[d.key]).map((definition) => {
-    const source = resolved.sources[definition.key];
-    const value = (resolved.settings as Record<string, unknown>)[definition.property];
-    return {
-      key: definition.key,
-      value: definition.secret ? "[redacted]" : String(value),
-      section: source?.section,
-      ...(source?.file ? { file: source.file } : {}),
-      ...(source?.line ? { line: source.line } : {}),
-      ...(source?.via ? { via: source.via } : {}),
-    };
-  });
-}
-
 export async function run(context: CommandContext, flags: RegistryFlags): Promise<number> {
   const { out, env } = context;
   const now = new Date();
@@ -236,7 +220,7 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
         origin: selection.registries[index]?.origin ?? "--registry",
         sectionsApplied: registry.selection.applied,
         warnings: registry.selection.warnings,
-        settings: settingsReport(registry),
+        settings: settingSources(registry),
         credentials: registry.selection.credentials ?? null,
         identity: registry.identity.description,
         cache: {

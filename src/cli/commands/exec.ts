@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
 import { execEnvironment } from "../../package-managers/exec-env.js";
+import { scriptRunnerOf } from "../../package-managers/script-runner.js";
 import type { CommandContext } from "../context.js";
 import { chooseRegistries, type RegistryFlags, resolveAll } from "../registries.js";
 import { EXEC_MARK, fetchTokens } from "../tokens.js";
@@ -16,6 +17,12 @@ export async function run(context: CommandContext, flags: RegistryFlags, command
   // Refused before any token is fetched: the command would only fail with a 401.
   const { assertExecServes } = await import("../../package-managers/exec-client.js");
   assertExecServes(command, { cwd: context.cwd, env: context.env });
+  const runner = scriptRunnerOf(program, args);
+  if (runner) {
+    out.warn(
+      `${runner} starts its commands through /bin/sh, and Debian's /bin/sh drops the \`npm_config_//…:_authToken\` variables exec passes: a package manager started there may get no token (E401). Run the package manager itself under exec (\`codeartifact-login exec -- npm ci\`), or run \`codeartifact-login\` first to write the token to ~/.npmrc`,
+    );
+  }
   const selection = await chooseRegistries(context, flags, { required: true });
   const resolved = await resolveAll(context, selection, flags);
   const outcomes = await fetchTokens(context, resolved);

@@ -59,9 +59,11 @@ export async function run(context: CommandContext, flags: LoginFlags): Promise<n
   }
   const resolvedAll = await resolveAll(context, selection, flags);
 
-  const outcomes: Outcome[] = (await fetchTokens(context, resolvedAll, { forceRefresh: flags.refresh })).map(
-    (outcome, index) => ({ ...outcome, origin: selection.registries[index]?.origin ?? "--registry" }),
-  );
+  const outcomes: Outcome[] =
+    // A dry run writes nothing, the cache included: a token it had to fetch is not kept.
+    (await fetchTokens(context, resolvedAll, { forceRefresh: flags.refresh, readOnly: flags.dryRun })).map(
+      (outcome, index) => ({ ...outcome, origin: selection.registries[index]?.origin ?? "--registry" }),
+    );
   const succeeded = outcomes.filter(
     (o): o is Outcome & { token: CachedAuthorizationToken } => o.token !== undefined,
   );

@@ -2,8 +2,8 @@
 // and their cached tokens. Everything else in those files stays byte for byte.
 import { rmSync } from "node:fs";
 import { clearCachedTokens } from "../../cache/manage.js";
-import { normalizeRegistryUrl, parseRegistryUrl } from "../../codeartifact/registry-url.js";
-import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { normalizeRegistryUrl } from "../../codeartifact/registry-url.js";
+import { registryNerfDart } from "../../package-managers/nerf-dart.js";
 import { applyNpmrcEdits, type NpmrcEdit } from "../../package-managers/npmrc.js";
 import { readAdditions, replaceAdditions } from "../../package-managers/npmrc-additions.js";
 import { userNpmrcPath } from "../../package-managers/npmrc-locations.js";
@@ -11,7 +11,7 @@ import { removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper
 import { readConfigText, resolveRealPath } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { tildify } from "../present.js";
-import { chooseRegistries, type RegistryFlags } from "../registries.js";
+import { chooseRegistries, type RegistryFlags, tokenLineRegistries } from "../registries.js";
 
 interface LogoutFlags extends RegistryFlags {
   all?: boolean;
@@ -19,42 +19,20 @@ interface LogoutFlags extends RegistryFlags {
   yarn?: boolean;
 }
 
-/** Registries with a literal token line in the file that are CodeArtifact's or mapped by the config. */
-function tokenLinesIn(file: string, isOurs: (url: string) => boolean): string[] {
-  let text: string;
-  try {
-    text = readConfigText(file, "npmrc") ?? "";
-  } catch {
-    return [];
-  }
-  return parseNpmrc(text)
-    .filter((e) => e.section === undefined && e.key.endsWith(":_authToken") && e.key.startsWith("//"))
-    .map((e) => `https:${e.key.slice(0, -":_authToken".length)}`)
-    .filter(isOurs);
-}
-
 export async function run(context: CommandContext, flags: LogoutFlags): Promise<number> {
   const { out, env } = context;
   const npmrcFile = flags.npmrc ?? userNpmrcPath({ env });
   const selection = await chooseRegistries(context, flags.all ? {} : flags);
-  const mapped = new Set(
-    selection.config.config.sections.flatMap((s) => (s.registryUrl ? [s.registryUrl] : [])),
-  );
-  const isOurs = (url: string) => {
-    try {
-      return (
-        parseRegistryUrl(url) !== undefined || mapped.has(url.replace(/^https:/, "http:")) || mapped.has(url)
-      );
-    } catch {
-      return false;
-    }
-  };
+  // One entry per registry (nerf dart): a token line has no scheme, so the URL as the project's
+  // .npmrc writes it (http stays http) comes first and the line's `https:` guess only fills gaps.
   const urls = flags.all
     ? [
-        ...new Set([
-          ...selection.registries.map((r) => r.target.registryUrl),
-          ...tokenLinesIn(npmrcFile, isOurs),
-        ]),
+        ...new Map(
+          [
+            ...tokenLineRegistries(npmrcFile, selection.config.config),
+            ...selection.registries.map((r) => r.target.registryUrl),
+          ].map((url) => [registryNerfDart(url), url]),
+        ).values(),
       ]
     : selection.registries.map((r) => r.target.registryUrl);
   if (urls.length === 0 && !flags.all) {

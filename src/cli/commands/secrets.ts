@@ -93,6 +93,12 @@ export async function run(
         : await readAll(process.stdin);
       // `echo value |` adds a newline nobody means to store.
       const value = raw.replace(/\r?\n$/, "");
+      if (value === "") {
+        throw new CodedError(
+          "SECRET_EMPTY",
+          `no value for ${key}: stdin was empty, and an empty secret is almost always a mistake; pipe the value in (\`printf %s VALUE | codeartifact-login secrets set ${key}\`); nothing was stored`,
+        );
+      }
       await secrets.set(key as string, value);
       out.info(`stored ${key} in ${(await secrets.info()).secretsFile}`);
       if (out.json) out.result({ key, stored: true });

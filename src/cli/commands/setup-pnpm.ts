@@ -5,8 +5,11 @@
 import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pnpmConfigDir, pnpmHelperFile } from "../../package-managers/npmrc-locations.js";
+import { parseNpmrc } from "../../package-managers/ini-text.js";
+import { registryNerfDart } from "../../package-managers/nerf-dart.js";
+import { pnpmConfigDir, pnpmHelperFile, userNpmrcPath } from "../../package-managers/npmrc-locations.js";
 import { installPnpmTokenHelpers, removePnpmTokenHelpers } from "../../package-managers/pnpm-token-helper.js";
+import { readConfigText, resolveRealPath } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { tildify } from "../present.js";
 import { chooseRegistries, type RegistryFlags } from "../registries.js";
@@ -49,17 +52,31 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
       : ("all" as const);
     // Both places setup may have used, unless told which file.
     const files = flags.npmrc ? [flags.npmrc] : [undefined, join(pnpmConfigDir({ env }), "auth.ini")];
-    const removed: { registryUrl: string }[] = [];
-    const edited: { path: string; changed: boolean }[] = [];
-    for (const file of files) {
-      const result = await removePnpmTokenHelpers(urls, {
+    const removeFrom = (file: string | undefined, dryRun: boolean) =>
+      removePnpmTokenHelpers(urls, {
         env,
-        onNotice: notice,
+        ...(dryRun ? { dryRun: true } : { onNotice: notice }),
         ...(flags.force ? { force: true } : {}),
         ...(file ? { npmrcPath: file } : {}),
       });
+    // A removal of "all" deletes every helper file, and a helper's file is what names its registry as
+    // `setup` was given it (http stays http): read them all before the first removal.
+    const asWritten = new Map<string, string>();
+    for (const file of files) {
+      for (const helper of (await removeFrom(file, true)).removed)
+        asWritten.set(helper.helperPath, helper.registryUrl);
+    }
+    const removed: { registryUrl: string }[] = [];
+    const edited: { path: string; changed: boolean }[] = [];
+    for (const file of files) {
+      const result = await removeFrom(file, false);
       for (const warning of result.warnings) out.warn(warning);
-      removed.push(...result.removed);
+      removed.push(
+        ...result.removed.map((helper) => ({
+          ...helper,
+          registryUrl: asWritten.get(helper.helperPath) ?? helper.registryUrl,
+        })),
+      );
       edited.push({ path: result.npmrc.realFile, changed: result.npmrc.changed });
     }
     if (out.json) out.result({ removed, npmrc: edited[0], files: edited });
@@ -85,6 +102,8 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
     {
       env,
       program: { node: process.execPath, script: helperScript() },
+      // Coordinates from the command line are nowhere else the helper could find them.
+      ...(flags.domain !== undefined ? { pinCoordinates: true } : {}),
       onNotice: notice,
       ...(flags.force ? { force: true } : {}),
       npmrcPath: file,
@@ -103,8 +122,33 @@ export async function run(context: CommandContext, flags: SetupFlags): Promise<n
       `${out.color.ok("✔")} pnpm will ask ${tildify(helper.helperPath, env)} for ${helper.registryUrl}'s token`,
     );
   }
+  // True to the disk as it is now: a token line written earlier (by `login`) stays until removed, in
+  // the file written or, when that is pnpm's auth.ini, in the user .npmrc pnpm reads as well.
+  const written = result.npmrc.realFile;
+  const userNpmrc = resolveRealPath(userNpmrcPath({ env }));
+  const tokensIn = (file: string) => {
+    let entries: ReturnType<typeof parseNpmrc>;
+    try {
+      entries = parseNpmrc(readConfigText(file, "npmrc") ?? "");
+    } catch {
+      return [];
+    }
+    return result.helpers.filter((helper) => {
+      const key = `${registryNerfDart(helper.registryUrl)}:_authToken`;
+      return entries.some((entry) => entry.section === undefined && entry.key === key);
+    });
+  };
+  const inWritten = tokensIn(written);
+  const inUser = userNpmrc === written ? [] : tokensIn(userNpmrc);
+  const urls = (helpers: typeof inWritten) => helpers.map((h) => h.registryUrl).join(", ");
+  const onDisk =
+    inWritten.length > 0
+      ? `tokenHelper lines added, but it still holds a token for ${urls(inWritten)} (see the warning above; \`codeartifact-login logout\` removes it)`
+      : inUser.length > 0
+        ? `tokenHelper lines added, but ${tildify(userNpmrc, env)} still holds a token for ${urls(inUser)} (\`codeartifact-login logout\` removes it)`
+        : "tokenHelper lines only, no token on disk";
   out.info(
-    `${tildify(result.npmrc.realFile, env)} ${result.npmrc.changed ? "updated" : "unchanged"}: tokenHelper lines only, no token on disk. Tokens come from the cache, fetched when needed; undo with \`codeartifact-login setup pnpm --remove\`.`,
+    `${tildify(result.npmrc.realFile, env)} ${result.npmrc.changed ? "updated" : "unchanged"}: ${onDisk}. pnpm's tokens come from the cache, fetched when needed; undo with \`codeartifact-login setup pnpm --remove\`.`,
   );
   return 0;
 }

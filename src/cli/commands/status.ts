@@ -1,6 +1,7 @@
 // `status`: the registries in use, where each gets its credentials, and the cached tokens with their
 // expiry (never their values).
 import { type CachedTokenInfo, listCachedTokens } from "../../cache/manage.js";
+import { resolveTarget } from "../../codeartifact/resolve.js";
 import { checkCredentials } from "../../package-managers/credential-check.js";
 import { type NpmrcEntry, parseNpmrc } from "../../package-managers/ini-text.js";
 import { registryNerfDart } from "../../package-managers/nerf-dart.js";
@@ -9,7 +10,12 @@ import { readConfigText } from "../../package-managers/private-file.js";
 import type { CommandContext } from "../context.js";
 import { describeExpiry, tildify } from "../present.js";
 import { describeFailedRun } from "../refresh-record.js";
-import { chooseRegistries, type RegistryFlags } from "../registries.js";
+import {
+  type ChosenRegistry,
+  chooseRegistries,
+  type RegistryFlags,
+  tokenLineRegistries,
+} from "../registries.js";
 
 /**
  * How npm/pnpm would authenticate to a registry right now, without fetching anything: the
@@ -49,7 +55,18 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
   const cachedFor = (domain: string, owner: string, region: string): CachedTokenInfo[] =>
     listing.tokens.filter((t) => t.domain === domain && t.domainOwner === owner && t.region === region);
 
-  const registries = selection.registries.map((r) => ({
+  // Token lines `login --registry` wrote to the user .npmrc name registries no project file does.
+  const listed = new Set(selection.registries.map((r) => registryNerfDart(r.target.registryUrl)));
+  const fromTokenLines = tokenLineRegistries(npmrcFile, selection.config.config).flatMap((url) => {
+    if (listed.has(registryNerfDart(url))) return [];
+    listed.add(registryNerfDart(url));
+    try {
+      return [{ target: resolveTarget(url, selection.config.config), origin: `${npmrcFile} (token line)` }];
+    } catch {
+      return [];
+    }
+  });
+  const registries = [...selection.registries, ...fromTokenLines].map((r: ChosenRegistry) => ({
     registryUrl: r.target.registryUrl,
     domain: r.target.domain,
     domainOwner: r.target.domainOwner,
@@ -61,7 +78,10 @@ export async function run(context: CommandContext, flags: RegistryFlags): Promis
     verdict: checkCredentials(r.target.registryUrl, { env, npmrcFile, entries: npmrcEntries, now }),
   }));
   // Exit 1 when a registry in use has no working credentials: scripts and CI can gate on `status`.
-  const exitCode = registries.every((r) => r.verdict.ok) ? 0 : 1;
+  // Registries listed only for a token line in the user .npmrc are shown, not gated on: no project
+  // file uses them (and before they were listed, `status` passed without them).
+  const inUse = registries.slice(0, selection.registries.length);
+  const exitCode = inUse.every((r) => r.verdict.ok) ? 0 : 1;
   const failedRefresh = describeFailedRun(env, now);
   if (out.json) {
     out.result({

@@ -1,16 +1,26 @@
 // `token`: the one command that prints a token, on stdout, and nothing else there.
 import { getTokenForRegistry } from "../../cache/token.js";
 import type { CommandContext } from "../context.js";
+import { UsageError } from "../errors.js";
 import { exportToGithubEnv, requireGithubEnv } from "../github.js";
 import { chooseRegistries, NoRegistryError, type RegistryFlags, resolveAll } from "../registries.js";
+import { slowNotice } from "../tokens.js";
 
 interface TokenFlags extends RegistryFlags {
   format?: "raw" | "header" | "json" | "env";
   githubEnv?: boolean;
+  json?: boolean;
 }
 
 export async function run(context: CommandContext, flags: TokenFlags): Promise<number> {
   const { out } = context;
+  // `--json` means the JSON document here too: never a bare token where a document was asked for.
+  const format = flags.format ?? (flags.json ? "json" : "raw");
+  if (flags.json && format !== "json") {
+    throw new UsageError(
+      `\`--json\` prints the JSON document (as \`--format json\`), not \`--format ${format}\`: drop one of them`,
+    );
+  }
   // Checked first: a run that fails must not have printed the token.
   if (flags.githubEnv) requireGithubEnv(context.env);
   const selection = await chooseRegistries(context, flags, { required: true });
@@ -18,8 +28,14 @@ export async function run(context: CommandContext, flags: TokenFlags): Promise<n
     selection.registries.map((r) => `${r.target.domain}/${r.target.domainOwner}/${r.target.region}`),
   );
   if (domains.size > 1) {
+    const urls = selection.registries.map((r) => r.target.registryUrl).join(", ");
+    if (flags.registry?.length) {
+      throw new UsageError(
+        `the --registry flags name registries in ${domains.size} domains (${urls}), and \`token\` prints one token: pass one --registry`,
+      );
+    }
     throw new NoRegistryError(
-      `the project uses registries in ${domains.size} domains (${selection.registries.map((r) => r.target.registryUrl).join(", ")}): pick one with --registry`,
+      `the project uses registries in ${domains.size} domains (${urls}): pick one with --registry`,
     );
   }
   const [resolved] = await resolveAll(
@@ -28,15 +44,19 @@ export async function run(context: CommandContext, flags: TokenFlags): Promise<n
     flags,
   );
   if (!resolved) throw new NoRegistryError("no registry to get a token for: pass --registry URL");
-  const result = await getTokenForRegistry(resolved, {
-    env: context.env,
-    cwd: context.cwd,
-    onNotice: (m) => out.info(m),
-    onWarning: (m) => out.warn(m),
-  });
+  const result = await slowNotice(
+    context,
+    resolved,
+    getTokenForRegistry(resolved, {
+      env: context.env,
+      cwd: context.cwd,
+      onNotice: (m) => out.info(m),
+      onWarning: (m) => out.warn(m),
+    }),
+  );
   const token = result.token.reveal();
   out.mask(token);
-  switch (flags.format ?? "raw") {
+  switch (format) {
     case "header":
       out.stdout(`Bearer ${token}\n`);
       break;

@@ -35,6 +35,8 @@ export interface AwsClientOptions {
  * The SDK module and one client of `service` (the SDK's service id: `ssm`, `secrets manager`),
  * configured by `awsClientConfig`, loaded on the first call only. A failed import or client creation
  * is not kept: the next call tries again.
+ * @internal Left out of the published types: its signature names the SDK's own types (through
+ * `awsClientConfig`), which a program using the library does not install.
  */
 export function lazyClient<Sdk, Client>(
   service: string,
