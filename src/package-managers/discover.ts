@@ -1,17 +1,36 @@
 // Which CodeArtifact registries a project uses, and where each one is configured: env settings, the
-// project .npmrc, the user .npmrc, and yarn berry's rc files. Callers then fetch one token per
+// project .npmrc, the user .npmrc, yarn berry's rc files, pnpm's `registries:` (pnpm-workspace.yaml and
+// its global config.yaml) and bun's bunfig.toml. Callers then fetch one token per
 // (domain, owner, region, identity): every repository of a domain shares it.
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { normalizeRegistryUrl, parseRegistryUrl, type RegistryTarget } from "../codeartifact/registry-url.js";
+import { ConfigFileError } from "../configstore/errors.js";
+import { parseConfigText } from "../configstore/loaders.js";
+import type { ConfigObject } from "../configstore/types.js";
 import { PackageManagerError, RcFileError } from "./errors.js";
 import { expandNpmEnv, parseNpmrc } from "./ini-text.js";
-import { findProject, findUserNpmrc, npmEnvSetting, yarnRcFilename } from "./npmrc-locations.js";
+import {
+  findProject,
+  findUserNpmrc,
+  npmEnvSetting,
+  pnpmConfigDir,
+  yarnRcFilename,
+} from "./npmrc-locations.js";
 import { readConfigText } from "./private-file.js";
 import { parseYarnrc } from "./yarnrc.js";
 
 /** Where a registry setting was found, highest priority first. */
-export type RegistrySource = "env" | "project-npmrc" | "user-npmrc" | "yarnrc" | "user-yarnrc";
+export type RegistrySource =
+  | "env"
+  | "project-npmrc"
+  | "user-npmrc"
+  | "yarnrc"
+  | "user-yarnrc"
+  | "pnpm-workspace"
+  | "pnpm-config"
+  | "bunfig"
+  | "user-bunfig";
 
 const PRIORITY: Record<RegistrySource, number> = {
   env: 0,
@@ -19,6 +38,10 @@ const PRIORITY: Record<RegistrySource, number> = {
   "user-npmrc": 2,
   yarnrc: 3,
   "user-yarnrc": 4,
+  "pnpm-workspace": 5,
+  "pnpm-config": 6,
+  bunfig: 7,
+  "user-bunfig": 8,
 };
 
 /** One place a registry is named. */
@@ -28,7 +51,10 @@ export interface RegistryOccurrence {
   file?: string;
   /** 1-based line in `file`. */
   line?: number;
-  /** The setting: `registry`, `@scope:registry`, `npmScopes.x.npmRegistryServer`, or the env variable's name. */
+  /**
+   * The setting: `registry`, `@scope:registry`, `npmScopes.x.npmRegistryServer`, `registries.default`,
+   * `registries.@scope`, `install.registry`, `install.scopes.x`, or the env variable's name.
+   */
   key: string;
   /** `@scope` when the setting routes a scope to the registry. */
   scope?: string;
@@ -124,6 +150,18 @@ function envCandidates(env: Readonly<Record<string, string | undefined>>): Candi
   return found;
 }
 
+/** A candidate from a config file; its line (when known) orders it within the file. */
+function fileCandidate(
+  source: RegistrySource,
+  file: string,
+  key: string,
+  url: string,
+  line: number | undefined,
+  scope?: string,
+): Candidate {
+  return { source, file, key, ...(line ? { line } : {}), ...(scope ? { scope } : {}), url, order: line ?? 0 };
+}
+
 /** Yarn's `${NAME}`, `${NAME:-fallback}` and `${NAME-fallback}`; an unset name without fallback stays. */
 function expandYarnEnv(text: string, env: Readonly<Record<string, string | undefined>>): string {
   return text.replace(
@@ -172,17 +210,8 @@ async function yarnrcCandidates(
   const push = (key: string, node: unknown, scope?: string, urlText?: string, publish?: boolean) => {
     const raw = urlText ?? (isScalar(node) && typeof node.value === "string" ? node.value : undefined);
     if (raw === undefined) return;
-    const line = lineOf(node);
-    found.push({
-      source,
-      file,
-      key,
-      ...(line ? { line } : {}),
-      ...(scope ? { scope } : {}),
-      url: expandYarnEnv(raw, env),
-      order: line ?? 0,
-      ...(publish ? { publish } : {}),
-    });
+    const candidate = fileCandidate(source, file, key, expandYarnEnv(raw, env), lineOf(node), scope);
+    found.push(publish ? { ...candidate, publish } : candidate);
   };
   const root = doc.contents;
   if (!isMap(root)) return []; // an empty file
@@ -222,6 +251,118 @@ async function yarnrcCandidates(
 }
 
 /**
+ * pnpm 11's `registries:` (`default:` and `'@scope':` keys) in `pnpm-workspace.yaml` or pnpm's global
+ * `config.yaml`. pnpm expands no `${VAR}` there, so the URLs are taken as written.
+ */
+async function pnpmYamlCandidates(
+  file: string,
+  source: "pnpm-workspace" | "pnpm-config",
+  searched: string[],
+): Promise<Candidate[]> {
+  const text = readConfigText(file, "pnpm");
+  if (text === undefined) return [];
+  searched.push(file);
+  const yaml = await import("yaml");
+  const { doc, lineOf } = parseYarnrc(yaml, text, file, "CONFIG_INVALID");
+  const registries = doc.get("registries", true);
+  if (registries === undefined || registries === null) return [];
+  if (!yaml.isMap(registries)) {
+    throw new RcFileError(
+      "CONFIG_INVALID",
+      file,
+      lineOf(registries),
+      "`registries` is not a mapping: write `registries:` with `default:` and `'@scope':` keys under it",
+    );
+  }
+  const found: Candidate[] = [];
+  for (const pair of registries.items) {
+    if (!yaml.isScalar(pair.key) || !yaml.isScalar(pair.value) || typeof pair.value.value !== "string")
+      continue;
+    const name = String(pair.key.value);
+    const scope = name.startsWith("@") ? name : undefined;
+    if (name !== "default" && !scope) continue;
+    found.push(
+      fileCandidate(source, file, `registries.${name}`, pair.value.value, lineOf(pair.value), scope),
+    );
+  }
+  return found;
+}
+
+/** A table of a parsed TOML file, or undefined. */
+function tableAt(value: unknown): ConfigObject | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as ConfigObject)
+    : undefined;
+}
+
+/** A bunfig registry: a URL string, or a table with `url`. */
+function bunRegistryUrl(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  const url = tableAt(value)?.url;
+  return typeof url === "string" ? url : undefined;
+}
+
+/**
+ * The 1-based line of `key` in TOML table `[table]` (or of `[table.key]`), by a plain scan of the
+ * lines: smol-toml keeps no positions. Undefined when the file spells it some other way.
+ */
+function tomlLineOf(text: string, table: string, key: string): number | undefined {
+  const bare = (name: string) => name.trim().replace(/^["']|["']$/g, "");
+  let current = "";
+  const lines = text.split(/\r?\n/);
+  for (const [index, raw] of lines.entries()) {
+    const line = raw.trim();
+    const header = /^\[([^[\]]+)\]/.exec(line);
+    if (header?.[1]) {
+      current = header[1].split(".").map(bare).join(".");
+      if (current === `${table}.${key}`) return index + 1;
+      continue;
+    }
+    const assignment = /^("[^"]*"|'[^']*'|[\w.@-]+)\s*=/.exec(line);
+    if (assignment?.[1] && current === table && bare(assignment[1]) === key) return index + 1;
+  }
+  return undefined;
+}
+
+/**
+ * bun's `[install] registry` (a URL, or a table with `url`) and `[install.scopes]` (each a URL or a
+ * table with `url`) in a bunfig.toml, parsed by the configstore's TOML loader.
+ */
+async function bunfigCandidates(
+  file: string,
+  source: "bunfig" | "user-bunfig",
+  env: Readonly<Record<string, string | undefined>>,
+  searched: string[],
+): Promise<Candidate[]> {
+  const text = readConfigText(file, "bunfig");
+  if (text === undefined) return [];
+  searched.push(file);
+  let config: ConfigObject;
+  try {
+    config = await parseConfigText(text, "toml", { file });
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error;
+    const reason = error.message.slice(error.message.indexOf(": ") + 2);
+    throw new RcFileError("CONFIG_INVALID", file, error.line, reason, { cause: error });
+  }
+  const install = tableAt(config.install);
+  if (!install) return [];
+  const found: Candidate[] = [];
+  const push = (key: string, value: unknown, line: number | undefined, scope?: string) => {
+    const url = bunRegistryUrl(value);
+    if (url === undefined) return;
+    // bun expands `${VAR}` in bunfig values (read: bun's docs); an unset one leaves the entry out.
+    found.push(fileCandidate(source, file, key, expandNpmEnv(url, env), line, scope));
+  };
+  push("install.registry", install.registry, tomlLineOf(text, "install", "registry"));
+  for (const [name, value] of Object.entries(tableAt(install.scopes) ?? {})) {
+    const scope = name.startsWith("@") ? name : `@${name}`;
+    push(`install.scopes.${name}`, value, tomlLineOf(text, "install.scopes", name), scope);
+  }
+  return found;
+}
+
+/**
  * The registry settings of yarn berry's rc files, nearest first: yarn reads the rc file of every
  * directory from cwd up (the nearest wins), plus the one in the home directory, which ranks last.
  */
@@ -251,6 +392,11 @@ async function yarnCandidates(
   }
   candidates.push(...(await yarnrcCandidates(userYarnrc, "user-yarnrc", env, searched, references)));
   return candidates;
+}
+
+/** bun's global config: `$XDG_CONFIG_HOME/.bunfig.toml`, else `~/.bunfig.toml`. */
+function userBunfigPath(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  return join(env.XDG_CONFIG_HOME || home, ".bunfig.toml");
 }
 
 /** Where yarn berry sends requests when nothing configures it. */
@@ -366,12 +512,15 @@ function toTarget(candidate: Candidate, options: DiscoverOptions): RegistryTarge
  * The CodeArtifact registries a project uses: `registry=` and `@scope:registry=` from the environment
  * (`npm_config_*`, `YARN_NPM_REGISTRY_SERVER`), the project .npmrc (the nearest one up to the workspace
  * root) and the user .npmrc, then yarn berry's `npmRegistryServer`, `npmScopes` and `npmRegistries` from
- * the project's rc files and `~/.yarnrc.yml`. `${VAR}` is expanded as each tool does. Other registries
+ * the project's rc files and `~/.yarnrc.yml`, pnpm 11's `registries:` (`default`, `'@scope'`) in the
+ * workspace's `pnpm-workspace.yaml` and pnpm's global `config.yaml`, and bun's `[install] registry` and
+ * `[install.scopes]` in the project's `bunfig.toml` and the user's `.bunfig.toml`. `${VAR}` is expanded
+ * as each tool does. Other registries
  * are left out unless `resolveTarget` gives coordinates. One entry per canonical URL, from its
- * highest-priority source (env > project > user > yarn), the other places in `alsoIn`.
+ * highest-priority source (env > project > user > yarn > pnpm > bun), the other places in `alsoIn`.
  *
  * @throws {RcFileError} `REGISTRY_URL_INVALID` (a broken CodeArtifact URL, naming file:line),
- *   `NPMRC_INVALID`, `YARNRC_INVALID`.
+ *   `NPMRC_INVALID`, `YARNRC_INVALID`, `CONFIG_INVALID` (pnpm's YAML, bunfig.toml).
  * @example
  * const { registries } = await discoverRegistries({ cwd: process.cwd() });
  * for (const group of groupTargetsByDomain(registries.map((r) => r.target))) … // one token per group
@@ -389,6 +538,20 @@ export async function discoverRegistries(options: DiscoverOptions): Promise<Disc
   candidates.push(...npmrcCandidates(userNpmrc, "user-npmrc", env, searched));
 
   candidates.push(...(await yarnCandidates(options.cwd, env, home, searched)).filter((c) => !c.publish));
+  if (project.workspaceKind === "pnpm" && project.workspaceRoot) {
+    candidates.push(
+      ...(await pnpmYamlCandidates(
+        join(project.workspaceRoot, "pnpm-workspace.yaml"),
+        "pnpm-workspace",
+        searched,
+      )),
+    );
+  }
+  candidates.push(
+    ...(await pnpmYamlCandidates(join(pnpmConfigDir({ env, home }), "config.yaml"), "pnpm-config", searched)),
+  );
+  candidates.push(...(await bunfigCandidates(join(project.root, "bunfig.toml"), "bunfig", env, searched)));
+  candidates.push(...(await bunfigCandidates(userBunfigPath(env, home), "user-bunfig", env, searched)));
 
   candidates.sort((a, b) => PRIORITY[a.source] - PRIORITY[b.source] || a.order - b.order);
   const byUrl = new Map<string, DiscoveredRegistry>();

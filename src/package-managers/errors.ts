@@ -27,6 +27,8 @@ export type PackageManagerErrorCode =
   | "NPMRC_UNSAFE_VALUE"
   /** A .yarnrc.yml that is not valid YAML or not shaped as yarn expects. */
   | "YARNRC_INVALID"
+  /** A pnpm-workspace.yaml, pnpm config.yaml or bunfig.toml that is not valid YAML/TOML or not shaped as its tool expects. */
+  | "CONFIG_INVALID"
   /** A tokenHelper path that pnpm would reject or split. */
   | "UNSAFE_HELPER_PATH"
   /** A tokenHelper for the registry already exists and is not ours. */
@@ -70,6 +72,7 @@ export class RcFileError extends PackageManagerError {
     code:
       | "NPMRC_INVALID"
       | "YARNRC_INVALID"
+      | "CONFIG_INVALID"
       | "REGISTRY_URL_INVALID"
       | "FILE_READ_ONLY"
       | "FILE_LOCKED"

@@ -100,10 +100,15 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /**
  * Reads a config file as UTF-8 text; `undefined` when it does not exist.
  *
- * @throws {RcFileError} `NPMRC_INVALID` / `YARNRC_INVALID` for bytes that are not UTF-8 text.
+ * @throws {RcFileError} `NPMRC_INVALID` / `YARNRC_INVALID` / `CONFIG_INVALID` (pnpm's YAML, bunfig.toml) for
+ *   bytes that are not UTF-8 text.
  */
-export function readConfigText(file: string, format: "npmrc" | "yarnrc"): string | undefined {
-  const code = format === "npmrc" ? "NPMRC_INVALID" : "YARNRC_INVALID";
+export function readConfigText(
+  file: string,
+  format: "npmrc" | "yarnrc" | "pnpm" | "bunfig",
+): string | undefined {
+  const code =
+    format === "npmrc" ? "NPMRC_INVALID" : format === "yarnrc" ? "YARNRC_INVALID" : "CONFIG_INVALID";
   let bytes: Buffer;
   try {
     bytes = readFileBounded(file);

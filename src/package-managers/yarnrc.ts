@@ -55,13 +55,19 @@ export interface ParsedYarnrc {
 }
 
 /**
- * Parses a yarn rc file with yaml's Document API (comments kept).
+ * Parses a yarn rc file (or pnpm's YAML settings, with `code` `CONFIG_INVALID`) with yaml's Document
+ * API (comments kept).
  *
- * @throws {RcFileError} `YARNRC_INVALID` naming file:line for malformed YAML or a top level that is
+ * @throws {RcFileError} `code` naming file:line for malformed YAML or a top level that is
  *   not a mapping.
  * @internal As {@link ParsedYarnrc}.
  */
-export function parseYarnrc(yaml: Yaml, text: string, file: string): ParsedYarnrc {
+export function parseYarnrc(
+  yaml: Yaml,
+  text: string,
+  file: string,
+  code: "YARNRC_INVALID" | "CONFIG_INVALID" = "YARNRC_INVALID",
+): ParsedYarnrc {
   const lineCounter = new yaml.LineCounter();
   const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (node: unknown): number | undefined => {
@@ -71,7 +77,7 @@ export function parseYarnrc(yaml: Yaml, text: string, file: string): ParsedYarnr
   const error = doc.errors[0];
   if (error) {
     throw new RcFileError(
-      "YARNRC_INVALID",
+      code,
       file,
       lineCounter.linePos(error.pos[0]).line,
       `is not valid YAML (${error.code}): fix that line; nothing was written`,
@@ -80,7 +86,7 @@ export function parseYarnrc(yaml: Yaml, text: string, file: string): ParsedYarnr
   }
   if (doc.contents !== null && !yaml.isMap(doc.contents)) {
     throw new RcFileError(
-      "YARNRC_INVALID",
+      code,
       file,
       lineOf(doc.contents),
       "does not hold a mapping of settings at the top: fix the file; nothing was written",

@@ -327,3 +327,163 @@ describe("discoverRegistries", () => {
     ]);
   });
 });
+
+describe("discoverRegistries: pnpm's registries: and bun's bunfig.toml", () => {
+  const corp = CA("corp", "npm-store");
+  const priv = CA("corp", "private");
+  const tools = CA("tools", "shared", "eu-west-1", "444455556666");
+  type Row = [
+    url: string,
+    source: string,
+    file: string,
+    line: number | null,
+    key: string,
+    scope: string | null,
+  ];
+  const rows = (
+    registries: Awaited<ReturnType<typeof discoverRegistries>>["registries"],
+    root: string,
+  ): Row[] =>
+    registries.map((r) => [
+      r.registryUrl,
+      r.source,
+      (r.file ?? "").slice(root.length + 1),
+      r.line ?? null,
+      r.key,
+      r.scope ?? null,
+    ]);
+
+  it.each<[string, Record<string, string>, Record<string, string>, Row[]]>([
+    [
+      "pnpm-workspace.yaml registries (default and a scope); other URLs ignored",
+      {
+        "w/pnpm-workspace.yaml": [
+          "packages:",
+          "  - apps/*",
+          "registries:",
+          `  default: ${corp}`,
+          `  '@corp': "${priv}"`,
+          "  '@pub': https://registry.npmjs.org/",
+          "",
+        ].join("\n"),
+        "w/package.json": "{}",
+        "w/apps/web/package.json": "{}",
+      },
+      {},
+      [
+        [corp, "pnpm-workspace", "w/pnpm-workspace.yaml", 4, "registries.default", null],
+        [priv, "pnpm-workspace", "w/pnpm-workspace.yaml", 5, "registries.@corp", "@corp"],
+      ],
+    ],
+    [
+      "pnpm's global config.yaml in $XDG_CONFIG_HOME/pnpm",
+      {
+        "w/package.json": "{}",
+        "xdg/pnpm/config.yaml": `storeDir: /x\nregistries:\n  '@tools': ${tools}\n`,
+      },
+      { XDG_CONFIG_HOME: "xdg" },
+      [[tools, "pnpm-config", "xdg/pnpm/config.yaml", 3, "registries.@tools", "@tools"]],
+    ],
+    [
+      "pnpm's global config.yaml in ~/.config/pnpm (Linux default)",
+      { "w/package.json": "{}", "h/.config/pnpm/config.yaml": `registries:\n  default: ${corp}\n` },
+      {},
+      [[corp, "pnpm-config", "h/.config/pnpm/config.yaml", 2, "registries.default", null]],
+    ],
+    [
+      "bunfig.toml: [install] registry string, [install.scopes] strings and tables",
+      {
+        "w/package.json": "{}",
+        "w/bunfig.toml": [
+          "[install]",
+          `registry = "${corp}"`,
+          "",
+          "[install.scopes]",
+          `corp = { url = "${priv}", token = "$NPM_TOKEN" }`,
+          `"@tools" = "${tools}"`,
+          'pub = "https://registry.npmjs.org/"',
+          "",
+        ].join("\n"),
+      },
+      {},
+      [
+        [corp, "bunfig", "w/bunfig.toml", 2, "install.registry", null],
+        [priv, "bunfig", "w/bunfig.toml", 5, "install.scopes.corp", "@corp"],
+        [tools, "bunfig", "w/bunfig.toml", 6, "install.scopes.@tools", "@tools"],
+      ],
+    ],
+    [
+      "bunfig.toml: [install.registry] as a table with url; ${VAR} expanded",
+      {
+        "w/package.json": "{}",
+        "w/bunfig.toml":
+          '[install.registry]\nurl = "https://${D}-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/"\n',
+      },
+      { D: "corp" },
+      [[corp, "bunfig", "w/bunfig.toml", 1, "install.registry", null]],
+    ],
+    [
+      "the user's ~/.bunfig.toml",
+      { "w/package.json": "{}", "h/.bunfig.toml": `[install.scopes]\ntools = { url = "${tools}" }\n` },
+      {},
+      [[tools, "user-bunfig", "h/.bunfig.toml", 2, "install.scopes.tools", "@tools"]],
+    ],
+  ])("%s", async (_name, files, env, expected) => {
+    const root = tree(files);
+    const fullEnv = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, k === "XDG_CONFIG_HOME" ? join(root, v) : v]),
+    );
+    const { registries, searched } = await discoverRegistries({
+      cwd: join(root, "w", ...(files["w/apps/web/package.json"] ? ["apps", "web"] : [])),
+      env: fullEnv,
+      home: join(root, "h"),
+    });
+    expect(rows(registries, root)).toEqual(expected);
+    for (const [, , file] of expected) expect(searched).toContain(join(root, file));
+  });
+
+  it("an npmrc setting ranks first; the pnpm and bun places of the same registry are in alsoIn", async () => {
+    const root = tree({
+      "w/package.json": "{}",
+      "w/.npmrc": `registry=${corp}\n`,
+      "w/pnpm-workspace.yaml": `registries:\n  default: ${corp}\n`,
+      "w/bunfig.toml": `[install]\nregistry = { url = "${corp}" }\n`,
+    });
+    const { registries } = await discoverRegistries({ cwd: join(root, "w"), env: {}, home: join(root, "h") });
+    expect(registries.map((r) => [r.source, r.alsoIn.map((a) => [a.source, a.line])])).toEqual([
+      [
+        "project-npmrc",
+        [
+          ["pnpm-workspace", 2],
+          ["bunfig", 2],
+        ],
+      ],
+    ]);
+  });
+
+  it.each([
+    [
+      "w/pnpm-workspace.yaml",
+      "registries:\n  default: [unclosed\n",
+      /pnpm-workspace\.yaml`:\d+: is not valid YAML/,
+    ],
+    [
+      "w/pnpm-workspace.yaml",
+      "registries: https://x/\n",
+      /pnpm-workspace\.yaml`:1: `registries` is not a mapping/,
+    ],
+    ["w/bunfig.toml", "[install]\nregistry = \n", /bunfig\.toml`:2: invalid TOML/],
+    [
+      "w/pnpm-workspace.yaml",
+      `registries:\n  default: ${CA("corp", "npm-store").replace("https:", "http:")}\n`,
+      /pnpm-workspace\.yaml`:2: `registries\.default`/,
+    ],
+  ])("%s %j is an error naming file:line", async (path, content, message) => {
+    const root = tree({ "w/package.json": "{}", [path]: content });
+    await expect(
+      discoverRegistries({ cwd: join(root, "w"), env: {}, home: join(root, "h") }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(message),
+    });
+  });
+});
