@@ -572,6 +572,56 @@ export async function discoverRegistries(options: DiscoverOptions): Promise<Disc
   return { registries: [...byUrl.values()], notCodeArtifact, searched };
 }
 
+/** A registry that pnpm's config routes a scope (or the default, `@`) to. */
+export interface PnpmRoute {
+  /** `@` for the default registry, else `@scope`. */
+  scope: string;
+  /** Canonical URL when it parses, else as written (an unexpanded `${VAR}` stays). */
+  url: string;
+  file?: string;
+  line?: number;
+}
+
+/**
+ * Every registry routing setting pnpm 11 reads from `cwd`, in no particular order: `registry` and
+ * `@scope:registry` from the environment, the project, user and auth.ini .npmrc files, and `registries:`
+ * in pnpm-workspace.yaml and pnpm's global config.yaml. Callers that mirror pnpm's routing (the
+ * `pnpm_config__auth` variable routes every scope it names) use a scope only when all its settings agree.
+ *
+ * @throws {RcFileError} as {@link discoverRegistries} for a file that cannot be read.
+ */
+export async function pnpmRoutes(options: Omit<DiscoverOptions, "resolveTarget">): Promise<PnpmRoute[]> {
+  const env = options.env ?? process.env;
+  const home = resolve(options.home ?? homedir());
+  const location = { env, home, cwd: options.cwd };
+  const project = findProject(options.cwd, location);
+  const searched: string[] = [];
+  const configDir = pnpmConfigDir({ env, home });
+  const candidates: Candidate[] = [
+    ...envCandidates(env).filter((c) => /^npm_config_/i.test(c.key)),
+    ...(project.npmrc ? npmrcCandidates(project.npmrc, "project-npmrc", env, searched) : []),
+    ...npmrcCandidates(findUserNpmrc(location).path, "user-npmrc", env, searched),
+    ...npmrcCandidates(join(configDir, "auth.ini"), "user-npmrc", env, searched),
+    ...(project.workspaceKind === "pnpm" && project.workspaceRoot
+      ? await pnpmYamlCandidates(
+          join(project.workspaceRoot, "pnpm-workspace.yaml"),
+          "pnpm-workspace",
+          searched,
+        )
+      : []),
+    ...(await pnpmYamlCandidates(join(configDir, "config.yaml"), "pnpm-config", searched)),
+  ];
+  return candidates.map(({ scope, url, file, line }) => {
+    let canonical = url;
+    try {
+      canonical = normalizeRegistryUrl(url);
+    } catch {
+      // kept as written: it matches no fetched registry
+    }
+    return { scope: scope ?? "@", url: canonical, ...(file ? { file } : {}), ...(line ? { line } : {}) };
+  });
+}
+
 /** Targets that share one token: same domain, owner and region. */
 export interface DomainGroup {
   domain: string;

@@ -2,10 +2,20 @@
 // case of the prefix) and so do pnpm 9/10 and 12 (seen with real installs against a loopback registry).
 // `CODEARTIFACT_AUTH_TOKEN` (for `${…}` references in .npmrc files) and yarn berry's top-level token go
 // to whatever host the config names, so each is set only when the config sends it nowhere else.
+// pnpm 11.10+ also read `pnpm_config__auth`, one JSON variable that survives shells which drop names
+// holding `//` (Debian's dash); it routes every scope it names, so it names only what pnpm's own
+// config already routes to the fetched registry.
 import type { RegistryTarget } from "../codeartifact/registry-url.js";
 import { normalizeRegistryUrl } from "../codeartifact/registry-url.js";
 import { reveal, type Secret } from "../configstore/secret.js";
-import { type YarnRegistries, type YarnRoute, type YarnTokenReference, yarnRegistries } from "./discover.js";
+import {
+  type PnpmRoute,
+  pnpmRoutes,
+  type YarnRegistries,
+  type YarnRoute,
+  type YarnTokenReference,
+  yarnRegistries,
+} from "./discover.js";
 import { UnsafeValueError } from "./errors.js";
 import { registryNerfDart } from "./nerf-dart.js";
 import {
@@ -42,11 +52,21 @@ export interface TokenEnvironmentOptions {
    */
   yarn?: Pick<YarnRegistries, "defaultRegistry" | "others"> &
     Partial<Pick<YarnRegistries, "tokenReferences">>;
+  /**
+   * Every registry routing setting pnpm reads (see `pnpmRoutes`). `pnpm_config__auth` is set only when
+   * this is given, and names a fetched registry under a scope (`@` for the default) only when every
+   * setting of that scope routes it to that registry: pnpm routes each scope the variable names, so it
+   * never changes where pnpm sends a request, and each token is keyed by its own registry.
+   */
+  pnpmRoutes?: readonly PnpmRoute[];
 }
+
+/** pnpm 11.10+'s JSON auth variable: `{ "<registry URL>": { "@" | "@scope": { authToken } } }`. */
+export const PNPM_AUTH_VARIABLE = "pnpm_config__auth";
 
 /** A variable left out of the environment, and why (one line, no token). */
 export interface WithheldVariable {
-  variable: typeof TOKEN_VARIABLE | "YARN_NPM_AUTH_TOKEN";
+  variable: typeof TOKEN_VARIABLE | "YARN_NPM_AUTH_TOKEN" | typeof PNPM_AUTH_VARIABLE;
   reason: string;
   /** The file (and line) whose setting caused it, when one did. */
   file?: string;
@@ -73,7 +93,8 @@ const where = (r: { file?: string; line?: number; key: string }) =>
  * - `npm_config_//host/path/:_authToken=TOKEN` per registry (npm, pnpm 9/10 and 12 honour it; pnpm 10
  *   misreads such a name when the URL carries a port, which CodeArtifact URLs never do);
  * - `CODEARTIFACT_AUTH_TOKEN` under the condition of `tokenReferences`;
- * - `YARN_NPM_AUTH_TOKEN` and `YARN_NPM_ALWAYS_AUTH=true` under the condition of `yarn`.
+ * - `YARN_NPM_AUTH_TOKEN` and `YARN_NPM_ALWAYS_AUTH=true` under the condition of `yarn`;
+ * - `pnpm_config__auth` under the condition of `pnpmRoutes`.
  *
  * Merge `env` over the parent's environment; it holds tokens, so never log it.
  */
@@ -100,6 +121,10 @@ export function planTokenEnvironment(
     tokens.add(value);
     nerfDarts.push(nerf);
     domains.add(`${target.domain}\u0000${target.domainOwner}\u0000${target.region}`);
+  }
+  if (options.pnpmRoutes) {
+    const auth = pnpmAuth(entries, options.pnpmRoutes);
+    if (auth) env[PNPM_AUTH_VARIABLE] = auth;
   }
   const [only] = tokens;
   if (only === undefined || tokens.size !== 1) return { env, withheld };
@@ -191,6 +216,27 @@ export function planTokenEnvironment(
 }
 
 /**
+ * The `pnpm_config__auth` value for `entries` (tokens already checked), or undefined when pnpm's config
+ * routes no scope to a fetched registry alone. A scope is named only when all of pnpm's settings for it
+ * name the same fetched registry (pnpm's built-in default, the public registry, counts when nothing sets
+ * the default, so then `@` is never named).
+ */
+function pnpmAuth(entries: readonly TokenEntry[], routes: readonly PnpmRoute[]): string | undefined {
+  const byScope = new Map<string, Set<string>>();
+  for (const { scope, url } of routes) byScope.set(scope, (byScope.get(scope) ?? new Set()).add(url));
+  const auth: Record<string, Record<string, { authToken: string }>> = {};
+  for (const { target, token } of entries) {
+    const url = normalizeRegistryUrl(target.registryUrl);
+    for (const [scope, urls] of byScope) {
+      if (urls.size !== 1 || !urls.has(url)) continue;
+      auth[url] ??= {};
+      (auth[url] as Record<string, { authToken: string }>)[scope] = { authToken: reveal(token) };
+    }
+  }
+  return Object.keys(auth).length > 0 ? JSON.stringify(auth) : undefined;
+}
+
+/**
  * {@link planTokenEnvironment}'s environment alone.
  *
  * @example
@@ -235,10 +281,30 @@ export async function execEnvironment(
       reason: `\`YARN_NPM_AUTH_TOKEN\` not set: ${oneLine(error)}`,
     });
   }
+  let routes: PnpmRoute[] | undefined;
+  const own = Object.keys(env).find((name) => name.toLowerCase() === PNPM_AUTH_VARIABLE && env[name]);
+  if (own) {
+    // Replacing it would drop the user's own registries' auth; merging could add a second default.
+    unreadable.push({
+      variable: PNPM_AUTH_VARIABLE,
+      reason: `\`${PNPM_AUTH_VARIABLE}\` not set: \`${own}\` is already set in the environment, and pnpm reads only one: unset it to let \`exec\` set it`,
+    });
+  } else {
+    try {
+      routes = await pnpmRoutes({ cwd: options.cwd, env, ...(options.home ? { home: options.home } : {}) });
+    } catch (error) {
+      unreadable.push({
+        variable: PNPM_AUTH_VARIABLE,
+        reason: `\`${PNPM_AUTH_VARIABLE}\` not set: ${oneLine(error)}`,
+      });
+    }
+  }
   const planned = planTokenEnvironment(entries, {
     ...(tokenReferences ? { tokenReferences } : {}),
     ...(yarn ? { yarn } : {}),
+    ...(routes ? { pnpmRoutes: routes } : {}),
   });
   const withheld = planned.withheld.map((w) => unreadable.find((u) => u.variable === w.variable) ?? w);
+  withheld.push(...unreadable.filter((u) => u.variable === PNPM_AUTH_VARIABLE));
   return { env: planned.env, withheld };
 }
