@@ -4,6 +4,7 @@
 import { realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { clientMissing } from "../support/clients.js";
 import { PACKAGES } from "./harness/index.js";
 import { keychainSkipReason, useKeychainPerTest } from "./harness/keychain.js";
 import { startPortlessE2e } from "./harness/port80.js";
@@ -13,6 +14,14 @@ import { forgetDownloads, useE2e } from "./harness/vitest.js";
 
 const e2e = useE2e();
 const skip = keychainSkipReason();
+/** Whether /bin/sh is dash, which drops variables whose names hold `/` (Debian's, as lifecycle scripts run). */
+const dash = (() => {
+  try {
+    return realpathSync("/bin/sh").endsWith("dash");
+  } catch {
+    return false;
+  }
+})();
 const EXPECTED = PACKAGES.map((p) => `${p.name}: ${p.exports}\n`).join("");
 
 describe.skipIf(skip !== undefined)("`exec --` (flow 3)", () => {
@@ -104,14 +113,6 @@ describe.skipIf(skip !== undefined)("`exec --` (flow 3)", () => {
     }
   });
 
-  const dash = (() => {
-    try {
-      return realpathSync("/bin/sh").endsWith("dash");
-    } catch {
-      return false;
-    }
-  })();
-
   it.skipIf(!dash)(
     "through /bin/sh (dash, as lifecycle scripts run), `npm_config_//…` is dropped; `${CODEARTIFACT_AUTH_TOKEN}` in the project .npmrc survives",
     async () => {
@@ -133,6 +134,36 @@ describe.skipIf(skip !== undefined)("`exec --` (flow 3)", () => {
       expect(referenced.status, referenced.stderr).toBe(0);
       expect((await user.loadPackages()).stdout).toBe(EXPECTED);
       writeFileSync(join(user.project, ".npmrc"), "");
+    },
+  );
+});
+
+// pnpm 11.10+ read `pnpm_config__auth`, one JSON variable with a plain name, which survives dash.
+describe("`exec --` through dash with pnpm 11: pnpm_config__auth", () => {
+  const missing = clientMissing("pnpm 11") ?? (dash ? undefined : "/bin/sh is not dash");
+
+  it.skipIf(missing !== undefined)(
+    `\`exec -- sh -c 'pnpm install'\` with pnpm 11 installs; with the user's own (empty) pnpm_config__auth, which exec leaves alone, it gets a 401${missing ? ` (skipped: ${missing})` : ""}`,
+    async () => {
+      const setup = e2e();
+      const user = newUser(setup, { CODEARTIFACT_KEYRING_CACHE: "none" });
+      user.writeConfig();
+      user.writeProject();
+      const pnpm = [...clientCommand("pnpm 11"), ...INSTALL["pnpm 11"]].map((part) => `'${part}'`).join(" ");
+      const viaShell = ["exec", "--", "sh", "-c", pnpm];
+
+      const dropped = await user.cli(viaShell, { env: { PNPM_CONFIG__AUTH: "{}" } });
+      expect(dropped.status, dropped.stdout + dropped.stderr).not.toBe(0);
+      expect(dropped.stdout + dropped.stderr).toContain("ERR_PNPM_FETCH_401");
+      expect(dropped.stderr).toContain("`pnpm_config__auth` not set: `PNPM_CONFIG__AUTH` is already set");
+      forgetDownloads(user);
+
+      const install = await user.cli(viaShell);
+      expect(install.status, install.stdout + install.stderr).toBe(0);
+      expect((await user.loadPackages()).stdout).toBe(EXPECTED);
+      const token = setup.issued.at(-1)?.token ?? "";
+      expect(install.stdout + install.stderr).not.toContain(token);
+      expect(filesContaining([user.home, user.project], token)).toEqual([]);
     },
   );
 });
