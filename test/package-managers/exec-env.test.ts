@@ -206,41 +206,43 @@ describe("tokenEnvironment with real clients (no file holds the token)", () => {
 
   // Debian's /bin/sh (dash) drops variables whose names hold `/`, so `npm_config_//…` never reaches a
   // pnpm started by a shell script; pnpm 11.10+ read the one JSON variable instead.
-  const dash = clientMissing("pnpm 11") ?? (process.platform === "linux" ? undefined : "not Linux");
-  it.skipIf(dash !== undefined)(
-    `pnpm 11 under \`sh -c\` (dash) installs with pnpm_config__auth, and fails without it${dash ? ` (skipped: ${dash})` : ""}`,
-    async () => {
-      const home = isolatedHome();
-      const dir = home.path("project");
-      mkdirSync(dir);
-      writeProject(dir, registry.url);
-      const planned = await execEnvironment(
-        [{ target: loopbackTarget(registry.url), token: new Secret(TOKEN) }],
-        {
-          cwd: dir,
-          env: home.env,
-          home: home.home,
-        },
-      );
-      expect(planned.env).toHaveProperty(PNPM_AUTH_VARIABLE);
-      const viaDash = (env: Record<string, string>) =>
-        run("/bin/sh", ["-c", 'exec "$@"', "sh", ...clientCommand("pnpm 11"), ...installArgs("pnpm 11")], {
-          cwd: dir,
-          env,
-          timeoutMs: 120_000,
-        });
-      const { [PNPM_AUTH_VARIABLE]: _json, ...withoutJson } = planned.env;
-      const without = await viaDash({ ...home.env, ...withoutJson });
-      expect(without.status, without.stdout + without.stderr).not.toBe(0);
-      expect(without.stdout + without.stderr).toMatch(/401/);
-      const start = registry.requests.length;
-      const result = await viaDash({ ...home.env, ...planned.env });
-      expect(result.status, result.stdout + result.stderr).toBe(0);
-      const packument = registry.requests.slice(start).find((r) => r.url.endsWith("/cak-demo"));
-      expect(packument?.authorization).toBe(`Bearer ${TOKEN}`);
-      expect(result.stdout + result.stderr).not.toContain(TOKEN);
-    },
-  );
+  for (const client of ["pnpm 11", "pnpm 12"] as const) {
+    const dash = clientMissing(client) ?? (process.platform === "linux" ? undefined : "not Linux");
+    it.skipIf(dash !== undefined)(
+      `${client} under \`sh -c\` (dash) installs with pnpm_config__auth, and fails without it${dash ? ` (skipped: ${dash})` : ""}`,
+      async () => {
+        const home = isolatedHome();
+        const dir = home.path("project");
+        mkdirSync(dir);
+        writeProject(dir, registry.url);
+        const planned = await execEnvironment(
+          [{ target: loopbackTarget(registry.url), token: new Secret(TOKEN) }],
+          {
+            cwd: dir,
+            env: home.env,
+            home: home.home,
+          },
+        );
+        expect(planned.env).toHaveProperty(PNPM_AUTH_VARIABLE);
+        const viaDash = (env: Record<string, string>) =>
+          run("/bin/sh", ["-c", 'exec "$@"', "sh", ...clientCommand(client), ...installArgs(client)], {
+            cwd: dir,
+            env,
+            timeoutMs: 120_000,
+          });
+        const { [PNPM_AUTH_VARIABLE]: _json, ...withoutJson } = planned.env;
+        const without = await viaDash({ ...home.env, ...withoutJson });
+        expect(without.status, without.stdout + without.stderr).not.toBe(0);
+        expect(without.stdout + without.stderr).toMatch(/401/);
+        const start = registry.requests.length;
+        const result = await viaDash({ ...home.env, ...planned.env });
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+        const packument = registry.requests.slice(start).find((r) => r.url.endsWith("/cak-demo"));
+        expect(packument?.authorization).toBe(`Bearer ${TOKEN}`);
+        expect(result.stdout + result.stderr).not.toContain(TOKEN);
+      },
+    );
+  }
 
   it("yarn berry installs with YARN_NPM_AUTH_TOKEN when the default registry is ours", async () => {
     const home = isolatedHome();
