@@ -5,25 +5,16 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fromSsm } from "../../src/configstore/backends/ssm.js";
-import { type FakeAws, startFakeAws } from "../support/aws/index.js";
+import { startFakeAws, withFakeAws } from "../support/aws/index.js";
 import { ROOT, runNode } from "../support/run.js";
 import { hasStackTrace, makeWorld, messages, URL } from "./support.js";
-
-async function withAws(fn: (aws: FakeAws, host: string) => Promise<void>): Promise<void> {
-  const aws = await startFakeAws();
-  try {
-    await fn(aws, `127.0.0.1:${aws.port}`);
-  } finally {
-    await aws.close();
-  }
-}
 
 const CONFIG = ".config/codeartifact-keyring/config.ini";
 const ROLE = "arn:aws:iam::111122223333:role/Reader";
 
 describe("timeout bounds every AWS client", () => {
   it.concurrent("a hung AssumeRole (role_arn, timeout = 1): 3 attempts, one line, no CodeArtifact call; the pnpm helper does not hang either", () =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       w.write(w.path(CONFIG), `[codeartifact]\ntimeout = 1\nrole_arn = ${ROLE}\n`);
       aws.inject("AssumeRole", { type: "hang" }, Number.POSITIVE_INFINITY);
@@ -54,7 +45,7 @@ describe("timeout bounds every AWS client", () => {
     }));
 
   it.concurrent("a hung GetParameter (ssm_prefix, timeout = 1): 3 attempts, one line naming the setting", () =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws);
       w.write(
         w.path(CONFIG),

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type FakeAws, startFakeAws, TEST_CREDENTIALS } from "../support/aws/index.js";
+import { type FakeAws, TEST_CREDENTIALS, withFakeAws } from "../support/aws/index.js";
 import {
   closedPort,
   diffSnapshots,
@@ -18,16 +18,6 @@ import {
   URL,
   type World,
 } from "./support.js";
-
-/** A loopback endpoint of the test's own, so the tests (and their faults) can run side by side. */
-async function withAws(fn: (aws: FakeAws, host: string) => Promise<void>): Promise<void> {
-  const aws = await startFakeAws();
-  try {
-    await fn(aws, `127.0.0.1:${aws.port}`);
-  } finally {
-    await aws.close();
-  }
-}
 
 const OP = "GetAuthorizationToken";
 const CACHED = "eyJ2ZXIiOjEsImlzdSI6CACHEDTOKEN0123456789abcdefghijklmnopqrstuvwxyz";
@@ -233,7 +223,7 @@ function matches(actual: string | undefined, expected: string | RegExp): void {
 
 describe(`${FAULTS.length} faults, cold cache: the documented message, exit 1, nothing written`, () => {
   it.concurrent.each(FAULTS.map((f) => [f.name, f] as const))("%s", (_name, fault) =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       w.write(w.path(".npmrc"), OLD_NPMRC, 0o600);
       await fault.arrange(w, aws);
@@ -266,7 +256,7 @@ describe("a cached token that has not expired (inside the refresh margin)", () =
   it.concurrent.each(FAULTS.map((f) => [f.transient ? "bridges" : "does not bridge", f.name, f] as const))(
     "%s %s",
     (_verb, _name, fault) =>
-      withAws(async (aws, host) => {
+      withFakeAws(async (aws, host) => {
         const w = makeWorld(aws);
         w.write(w.path(".npmrc"), OLD_NPMRC, 0o600);
         await fault.arrange(w, aws);
@@ -298,7 +288,7 @@ describe("a cached token that has not expired (inside the refresh margin)", () =
   );
 
   it.concurrent("login writes the bridged token and says so in one warning line", () =>
-    withAws(async (aws, _host) => {
+    withFakeAws(async (aws, _host) => {
       const w = makeWorld(aws);
       w.write(w.path(".npmrc"), "fund=false\n", 0o600);
       aws.inject(OP, { type: "error", status: 503, code: "ServiceUnavailableException" }, Infinity);
@@ -321,7 +311,7 @@ describe("a cached token that has not expired (inside the refresh margin)", () =
 
 describe("the cache's other promises under faults", () => {
   it.concurrent("a fresh cached token is served with no call at all while the endpoint fails", () =>
-    withAws(async (aws, _host) => {
+    withFakeAws(async (aws, _host) => {
       const w = makeWorld(aws);
       aws.inject(OP, { type: "error", status: 500, code: "InternalServerException" }, Infinity);
       seedCache(w, URL, CACHED, { fetchedAgoS: 60, expiresInS: 12 * 3600 - 60 });
@@ -335,7 +325,7 @@ describe("the cache's other promises under faults", () => {
     }));
 
   it.concurrent("an expired cached token is never served: the fault stands", () =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       aws.inject(OP, { type: "error", status: 503, code: "ServiceUnavailableException" }, Infinity);
       seedCache(w, URL, CACHED, { fetchedAgoS: 12 * 3600 + 60, expiresInS: -60 });
@@ -348,7 +338,7 @@ describe("the cache's other promises under faults", () => {
     }));
 
   it.concurrent("faults that clear within the SDK's 3 attempts are survived: 500, 429 (Retry-After), reset", () =>
-    withAws(async (aws, _host) => {
+    withFakeAws(async (aws, _host) => {
       const w = makeWorld(aws);
       aws.inject(OP, { type: "error", status: 500, code: "InternalServerException" }, 1);
       aws.inject(
@@ -368,7 +358,7 @@ describe("the cache's other promises under faults", () => {
     }));
 
   it.concurrent("the timeout is the `timeout` setting, per attempt, 3 attempts: 2 s gives up in about 6 s", () =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       aws.inject(OP, { type: "hang" }, Number.POSITIVE_INFINITY);
       w.write(w.path(".config/codeartifact-keyring/config.ini"), "[codeartifact]\ntimeout = 2\n");

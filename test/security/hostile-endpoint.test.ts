@@ -13,22 +13,13 @@ import {
   URL,
   type World,
 } from "../robustness/support.js";
-import { type FakeAws, startFakeAws } from "../support/aws/index.js";
+import { withFakeAws } from "../support/aws/index.js";
 import { ROOT, run, runNode } from "../support/run.js";
 import { makeTempDir } from "../support/tmp.js";
 
 const OP = "GetAuthorizationToken";
 const GOOD = `eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.${"A".repeat(64)}`;
 const HELPER = join(ROOT, "dist", "pnpm-token-helper.cjs");
-
-async function withAws(fn: (aws: FakeAws, host: string) => Promise<void>): Promise<void> {
-  const aws = await startFakeAws();
-  try {
-    await fn(aws, `127.0.0.1:${aws.port}`);
-  } finally {
-    await aws.close();
-  }
-}
 
 /** What a test may never see anywhere: the hostile token's payload. */
 const MARKER = "INJECTED";
@@ -56,7 +47,7 @@ function expectNothingLeaked(w: World, ...outputs: { stdout: string; stderr: str
 
 describe("a token that cannot be one is refused where it enters", () => {
   it.concurrent.each(HOSTILE)("from GetAuthorizationToken: %s", (_name, token) =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       aws.codeartifact.makeToken = () => token;
       const w = makeWorld(aws);
       const results = [];
@@ -87,7 +78,7 @@ describe("a token that cannot be one is refused where it enters", () => {
   );
 
   it.concurrent.each(HOSTILE)("from CODEARTIFACT_AUTH_TOKEN: %s", (_name, token) =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws, { CODEARTIFACT_AUTH_TOKEN: token });
       const result = await w.cli(["token", "-r", URL, "--format", "env"]);
       expect(result.status).toBe(1);
@@ -106,7 +97,7 @@ describe("a token that cannot be one is refused where it enters", () => {
   );
 
   it.concurrent("from `auth_token` in the config: a TOML number, named by file:line", () =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws);
       const config = w.write(
         w.path(".config/codeartifact-keyring/config.toml"),
@@ -121,7 +112,7 @@ describe("a token that cannot be one is refused where it enters", () => {
     }));
 
   it.concurrent("read back from the cache: a planted entry with a newline counts as absent and is replaced", () =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws);
       aws.codeartifact.makeToken = () => GOOD;
       const seeded = seedCache(w, URL, `${GOOD}\n${MARKER}`, { fetchedAgoS: 60, expiresInS: 3600 });
@@ -133,7 +124,7 @@ describe("a token that cannot be one is refused where it enters", () => {
     }));
 
   it.concurrent("`--format env` is quoted for eval, and `eval` of it runs nothing", () =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws);
       aws.codeartifact.makeToken = () => `~${GOOD}+/=`;
       const result = await w.cli(["token", "-r", URL, "--format", "env"]);
@@ -151,7 +142,7 @@ describe("a token that cannot be one is refused where it enters", () => {
 
 describe("expiry is bounded", () => {
   it.concurrent("an expiry a century away is cut to 12 h with one warning, and cached so", () =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       aws.codeartifact.expiration = ({ now }) => now + 100 * 365 * 86_400;
       const before = Date.now();
@@ -173,7 +164,7 @@ describe("expiry is bounded", () => {
     }));
 
   it.concurrent("a 12 h token (the service's maximum) is not touched", () =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws);
       const result = await w.cli(["token", "-r", URL]);
       expect(result.status, result.stderr).toBe(0);
@@ -199,7 +190,7 @@ describe("answers are bounded in size and time, and a redirect is named", () => 
     ["chunked", false],
     ["with Content-Length", true],
   ])("a 150 MB answer (%s) is refused after 1 MiB, with a bounded peak RSS", (_name, declareLength) =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       aws.inject(OP, { type: "flood", bytes: 150 * 1024 * 1024, declareLength }, Infinity);
       const { result, bytes } = await peakRss(w, ["token", "-r", URL]);
@@ -215,7 +206,7 @@ describe("answers are bounded in size and time, and a redirect is named", () => 
   );
 
   it.concurrent("a redirect is reported as one, with only the origin it pointed at", () =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       aws.inject(
         OP,
@@ -231,7 +222,7 @@ describe("answers are bounded in size and time, and a redirect is named", () => 
     }));
 
   it.concurrent("a server trickling a byte every 0.4 s is cut at `timeout` per attempt: 3 attempts, then one line", () =>
-    withAws(async (aws, host) => {
+    withFakeAws(async (aws, host) => {
       const w = makeWorld(aws);
       aws.inject(OP, { type: "trickle", intervalMs: 400 }, Infinity);
       w.write(w.path(".config/codeartifact-keyring/config.ini"), "[codeartifact]\ntimeout = 1\n");

@@ -2,18 +2,9 @@
 // `aws_secret_access_key` must not bring the parser's code frame (with the secret in it) to stderr.
 import { describe, expect, it } from "vitest";
 import { makeWorld, URL } from "../robustness/support.js";
-import { type FakeAws, startFakeAws } from "../support/aws/index.js";
+import { withFakeAws } from "../support/aws/index.js";
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/VERBOSESECRETKEY";
-
-async function withAws(fn: (aws: FakeAws) => Promise<void>): Promise<void> {
-  const aws = await startFakeAws();
-  try {
-    await fn(aws);
-  } finally {
-    await aws.close();
-  }
-}
 
 const CASES: [string, string, RegExp][] = [
   [
@@ -35,7 +26,7 @@ const CASES: [string, string, RegExp][] = [
 
 describe("--verbose with a syntax error next to a secret", () => {
   it.concurrent.each(CASES)("%s: file:line, stack frames, no secret", (name, text, where) =>
-    withAws(async (aws) => {
+    withFakeAws(async (aws) => {
       const w = makeWorld(aws);
       w.write(w.path(".config/codeartifact-keyring", name), text);
       const result = await w.cli(["token", "-r", URL, "--verbose"]);

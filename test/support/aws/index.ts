@@ -90,3 +90,19 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     }),
   });
 }
+
+/**
+ * A loopback endpoint of the test's own for the length of `fn` (so tests and their faults can run side
+ * by side), closed afterwards whatever happens; `host` is its `127.0.0.1:PORT`.
+ */
+export async function withFakeAws(
+  fn: (aws: FakeAws, host: string) => Promise<void>,
+  options: FakeAwsOptions = {},
+): Promise<void> {
+  const aws = await startFakeAws(options);
+  try {
+    await fn(aws, `127.0.0.1:${aws.port}`);
+  } finally {
+    await aws.close();
+  }
+}
