@@ -39,10 +39,17 @@ function refuseKind(path: string, info: Stats): FileRefusedError {
  * The bytes of the regular file `path` (symlinks followed), at most `maxBytes`. Checks the kind with
  * stat before opening, opens without blocking and checks the open descriptor again.
  *
+ * With `truncate`, a longer file gives its first `maxBytes` bytes instead of an error (for a file
+ * whose start is all that matters, such as a lockfile's header).
+ *
  * @throws {FileRefusedError} for a directory, FIFO, device or socket, or a file over `maxBytes`.
  * @throws the fs error (`ENOENT`, `EACCES`, …) when the file cannot be opened or read.
  */
-export function readFileBounded(path: string, maxBytes: number = MAX_CONFIG_BYTES): Buffer {
+export function readFileBounded(
+  path: string,
+  maxBytes: number = MAX_CONFIG_BYTES,
+  options: { truncate?: boolean } = {},
+): Buffer {
   const before = statSync(path);
   if (!before.isFile()) throw refuseKind(path, before);
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -59,6 +66,7 @@ export function readFileBounded(path: string, maxBytes: number = MAX_CONFIG_BYTE
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) {
+        if (options.truncate) return Buffer.concat(chunks).subarray(0, maxBytes);
         throw new FileRefusedError(path, "too-large", `is larger than ${maxBytes} bytes`);
       }
     }

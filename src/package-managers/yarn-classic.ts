@@ -2,17 +2,25 @@
 // registry's token for UNSCOPED packages only when `//host/path/:always-auth=true` is set (scoped
 // packages work without). npm 9+ dropped `always-auth`, and npm 11/12 warn `Unknown user config
 // "always-auth"` about the line, so it is written only for projects yarn 1 installs.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FileRefusedError, readFileBounded } from "../configstore/text-file.js";
 import { findProject } from "./npmrc-locations.js";
 
 /** The first bytes of a yarn 1 lockfile say so (yarn berry's start with `__metadata`). */
 const LOCKFILE_V1 = /^(?:#[^\n]*\n)*# yarn lockfile v1\b/;
 
-function readStart(path: string): string | undefined {
+/**
+ * The file's first `bytes` bytes (all of it by default, up to the usual 1 MiB), or undefined when it
+ * is absent or is no regular file a project would hold (a FIFO planted as `yarn.lock` must not hang
+ * the run; a huge lockfile is read only as far as its header).
+ */
+function readStart(path: string, bytes?: number): string | undefined {
   try {
-    return readFileSync(path, "utf8").slice(0, 512);
+    return (
+      bytes === undefined ? readFileBounded(path) : readFileBounded(path, bytes, { truncate: true })
+    ).toString("utf8");
   } catch (error) {
+    if (error instanceof FileRefusedError) return undefined;
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
@@ -33,7 +41,7 @@ export function yarnClassicEvidence(
   const roots = [...new Set([project.packageRoot, project.root].filter((d): d is string => d !== undefined))];
   for (const root of roots) {
     const lockfile = join(root, "yarn.lock");
-    const start = readStart(lockfile);
+    const start = readStart(lockfile, 512);
     if (start !== undefined && LOCKFILE_V1.test(start.replace(/\r\n/g, "\n"))) {
       return `\`${lockfile}\` (yarn lockfile v1)`;
     }
@@ -41,9 +49,7 @@ export function yarnClassicEvidence(
     if (manifest === undefined) continue;
     let packageManager: unknown;
     try {
-      packageManager = (
-        JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>
-      ).packageManager;
+      packageManager = (JSON.parse(manifest) as Record<string, unknown>).packageManager;
     } catch {
       continue; // npm reports a broken package.json better than we can
     }
