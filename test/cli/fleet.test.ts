@@ -137,7 +137,8 @@ describe("publish", () => {
   ])("%j is a usage error (exit 2), naming the flag and the fix", async (args, line) => {
     const result = await box().run(["publish", ...args, "--registry", REGISTRY]);
     expect(result.status).toBe(2);
-    expect(stderrLines(result.stderr)).toEqual([line]);
+    // Every usage error ends with the pointer to --help.
+    expect(stderrLines(result.stderr)).toEqual([`${line} (run with --help for usage)`]);
     expect(aws().calls).toEqual([]);
   });
 });

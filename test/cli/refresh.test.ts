@@ -236,9 +236,7 @@ describe.skipIf(!canUseCron)(
       crontab = join(makeTempDir("cak-crontab-"), "crontab");
       writeFileSync(crontab, `#!/bin/sh\nexec crontab -u ${CRON_USER} "$@"\n`);
       chmodSync(crontab, 0o755);
-      // `refresh install` refuses a program under the temp dir (it may vanish): CI's checkout is a
-      // `mktemp -d` under /tmp, so the child gets a temp dir of its own that the checkout is not under.
-      const box = sandbox({ CODEARTIFACT_KEYRING_CRONTAB: crontab, TMPDIR: makeTempDir("cak-refresh-tmp-") });
+      const box = sandbox({ CODEARTIFACT_KEYRING_CRONTAB: crontab });
       // The scheduled run has no AWS keys in its environment: the credentials file, as on a laptop.
       mkdirSync(box.path(".aws"), { recursive: true });
       writeFileSync(

@@ -40,6 +40,9 @@ export function isolatedHome(): IsolatedHome {
     XDG_CONFIG_HOME: join(home, ".config"),
     XDG_CACHE_HOME: join(home, ".cache"),
     XDG_DATA_HOME: join(home, ".local", "share"),
+    // A temp dir of the home's own: the tool warns about (or refuses) running from the temp dir, and a
+    // checkout under /tmp (CI clones into `mktemp -d`) must not look like one to the child.
+    TMPDIR: join(home, "tmp"),
   };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const env: Record<string, string> = {
@@ -49,7 +52,6 @@ export function isolatedHome(): IsolatedHome {
     ...dirs,
     npm_config_cache: join(home, ".npm"),
     NO_COLOR: "1",
-    TMPDIR: tmpdir(),
   };
   return { home, env, path: (...parts) => join(home, ...parts) };
 }
