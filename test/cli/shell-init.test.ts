@@ -138,7 +138,7 @@ describe("shell-init for fish and PowerShell", () => {
     const bad = await box.run(["shell-init", "tcsh"]);
     expect(bad.status).toBe(2);
     expect(stderrLines(bad.stderr)).toEqual([
-      "error: shell-init knows bash, zsh, fish, powershell, not `tcsh`",
+      "error: shell-init knows bash, zsh, fish, powershell, not `tcsh` (run with --help for usage)",
     ]);
     const zsh = await box.run(["shell-init"], { env: { SHELL: "/usr/bin/zsh" } });
     expect(zsh.stdout).toContain('eval "$(codeartifact-login shell-init zsh)"');
